@@ -1,0 +1,151 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** A configuration problem, located as precisely as the source allows. */
+export interface ConfigIssue {
+  source: string;
+  line?: number;
+  column?: number;
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.line === undefined ? issue.source : `${issue.source}:${issue.line}:${issue.column ?? 1}`;
+  return `${where}: ${issue.field || '(root)'}: ${issue.message}`;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variables that override the file, each mapped to its path in the schema. */
+const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'string' | 'integer']> = [
+  ['ALERTWIRE_PORT', ['server', 'port'], 'integer'],
+  ['ALERTWIRE_HOST', ['server', 'host'], 'string'],
+  ['ALERTWIRE_EXTERNAL_URL', ['server', 'external_url'], 'string'],
+  ['ALERTWIRE_LOG_LEVEL', ['server', 'log_level'], 'string'],
+  ['ALERTWIRE_DATA_DIR', ['data_dir'], 'string'],
+  ['ALERTWIRE_WEBHOOK_TOKEN', ['auth', 'webhook_token'], 'string'],
+  ['ALERTWIRE_ADMIN_TOKEN', ['auth', 'admin_token'], 'string'],
+  ['ALERTWIRE_RATE_LIMIT_PER_IP', ['rate_limit', 'per_ip'], 'integer'],
+  ['ALERTWIRE_RATE_LIMIT_GLOBAL', ['rate_limit', 'global'], 'integer'],
+  ['ALERTWIRE_RATE_LIMIT_STORE', ['rate_limit', 'store'], 'string'],
+  ['ALERTWIRE_SQLITE_SYNCHRONOUS', ['database', 'sqlite_synchronous'], 'string'],
+  ['DATABASE_URL', ['database', 'url'], 'string'],
+  ['REDIS_URL', ['rate_limit', 'redis_url'], 'string'],
+];
+
+export const DEFAULT_CONFIG_FILE = 'alertwire.yaml';
+
+/** Which file to read: --config, then ALERTWIRE_CONFIG, then ./alertwire.yaml when present. */
+export function resolveConfigPath(explicit: string | undefined, env: Env): string | undefined {
+  if (explicit) return explicit;
+  if (env.ALERTWIRE_CONFIG) return env.ALERTWIRE_CONFIG;
+  return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
+}
+
+export function loadConfig(path: string | undefined, env: Env = process.env): Config {
+  const { raw, locate } = path ? readYaml(path) : { raw: {}, locate: () => ({}) };
+  const issues: ConfigIssue[] = [];
+  applyEnv(raw, env, issues);
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
+  for (const error of Value.Errors(ConfigSchema, withDefaults)) {
+    const segments = error.path.split('/').filter(Boolean);
+    const fromEnv = envFor(segments, env);
+    issues.push({
+      source: fromEnv ?? path ?? '(defaults)',
+      ...(fromEnv ? {} : locate(segments)),
+      field: segments.join('.'),
+      message: error.message,
+    });
+  }
+  if (issues.length > 0) throw new ConfigError(dedupeIssues(issues));
+  return withDefaults as Config;
+}
+
+function readYaml(path: string): { raw: Record<string, unknown>; locate: (p: string[]) => { line?: number; column?: number } } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ source: path, field: '', message: `cannot read: ${(err as Error).message}` }]);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { source: path, line: pos.line, column: pos.col, field: '', message: e.message.split('\n')[0] ?? e.message };
+      }),
+    );
+  }
+  const value: unknown = doc.toJS() ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError([{ source: path, line: 1, column: 1, field: '', message: 'expected a mapping at the top level' }]);
+  }
+  const locate = (segments: string[]) => {
+    for (let n = segments.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        const pos = lineCounter.linePos(node.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return {};
+  };
+  return { raw: value as Record<string, unknown>, locate };
+}
+
+function applyEnv(raw: Record<string, unknown>, env: Env, issues: ConfigIssue[]): void {
+  for (const [name, path, kind] of ENV_OVERRIDES) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    let value: string | number = text;
+    if (kind === 'integer') {
+      if (!/^\d+$/.test(text.trim())) {
+        issues.push({ source: `env ${name}`, field: path.join('.'), message: `expected an integer, got "${text}"` });
+        continue;
+      }
+      value = Number(text.trim());
+    }
+    setPath(raw, path, value);
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function envFor(segments: string[], env: Env): string | undefined {
+  const key = segments.join('.');
+  for (const [name, path] of ENV_OVERRIDES) {
+    if (path.join('.') === key && env[name]) return `env ${name}`;
+  }
+  return undefined;
+}
+
+/** TypeBox reports a failing union once per member; one line per field is enough. */
+function dedupeIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.source}|${i.field}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AlertFormatError, alertName, alertNamespace, normalizeAlert, type Alert } from '../model/alert.js';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { Metrics } from '../observability/metrics.js';
+import { errorReason } from '../observability/metrics.js';
+import type { Readiness } from '../observability/health.js';
+import { requireToken } from './auth.js';
+import { HttpError } from './errors.js';
+import { detectFormat, WebhookPayloadSchema, type WebhookPayload } from './payload.js';
+import type { RateLimits } from './rate-limit.js';
+
+export interface WebhookDeps {
+  committer: GroupCommitter;
+  rateLimits: RateLimits;
+  metrics: Metrics;
+  readiness: Readiness;
+  webhookToken: string;
+  externalUrl: string;
+  now: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+/** Turns the payload's alerts into Alerts, naming the first field that cannot be read. */
+export function alertsOf(payload: WebhookPayload, now: number): Alert[] {
+  try {
+    return payload.alerts.map((a, i) => normalizeAlert(a, i, { groupStatus: payload.status, now, orgId: payload.orgId }));
+  } catch (error) {
+    if (error instanceof AlertFormatError) throw new HttpError(400, error.message);
+    throw error;
+  }
+}
+
+export function reportUrl(externalUrl: string, fingerprint: string): string {
+  return `${externalUrl}/report/${encodeURIComponent(fingerprint)}`;
+}
+
+/** POST /webhook: OnCallM's contract, made durable, authenticated and rate limited. */
+export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.post(
+    '/webhook',
+    {
+      schema: { body: WebhookPayloadSchema },
+      onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!deps.readiness.ready()) throw new HttpError(503, 'Service not initialised', { 'Retry-After': '5' });
+        const { headers } = await deps.rateLimits.consume(request.ip);
+        void reply.headers(headers);
+        requireToken(request.headers.authorization, deps.webhookToken);
+      },
+      onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+        deps.metrics.webhookRequests.inc({ code: String(reply.statusCode) });
+        deps.metrics.webhookDuration.observe(reply.elapsedTime / 1000);
+        if (reply.statusCode >= 400) deps.metrics.webhookErrors.inc({ reason: errorReason(reply.statusCode) });
+      },
+    },
+    async (request) => {
+      const receivedAt = deps.now();
+      const payload = request.body;
+      const alerts = alertsOf(payload, receivedAt);
+      let outcome;
+      try {
+        outcome = await deps.committer.submit({
+          source: 'webhook',
+          format: detectFormat(payload),
+          remoteAddr: request.ip,
+          body: request.rawBody ?? JSON.stringify(payload),
+          receivedAt,
+          alerts,
+        });
+      } catch (error) {
+        request.log.error({ err: error }, 'storing a notification failed');
+        // 503 makes Alertmanager retry; nothing was acknowledged.
+        throw new HttpError(503, 'Storage unavailable; the notification was not stored, retry later', { 'Retry-After': '5' });
+      }
+      alerts.forEach((a, i) => {
+        if (outcome.deduplicated[i]) deps.metrics.alertsDeduplicated.inc();
+        else deps.metrics.alertsReceived.inc({ status: a.status });
+      });
+      return {
+        status: 'success',
+        message: 'Alerts queued for analysis',
+        report_urls: alerts.map((a) => ({
+          fingerprint: a.fingerprint,
+          alert_name: alertName(a),
+          namespace: alertNamespace(a),
+          report_url: reportUrl(deps.externalUrl, a.fingerprint),
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import type { Log } from '../observability/log.js';
+import type pg from 'pg';
+import type { Store } from '../store/database.js';
+import { claimDueJobs, completeJobs, failJob, JOBS_CHANNEL, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
+
+/** What became of one job: done, or failed with an optional time to retry (null = never). */
+export type JobResult = { ok: true } | { ok: false; error: string; retryAt?: number | null };
+
+/** A kind of job and how to run a batch of them. Results are in the order of `jobs`. */
+export interface JobKind {
+  kind: string;
+  run(jobs: readonly ClaimedJob[]): Promise<JobResult[]>;
+  /** Called once when a job of this kind is dead-lettered. */
+  onDead?(job: ClaimedJob, error: string): Promise<void>;
+}
+
+export interface RunnerOptions {
+  concurrency: number;
+  batchSize: number;
+  leaseMs: number;
+  pollMs: number;
+  now: () => number;
+  log: Log;
+}
+
+/** Exponential backoff from 1 s to 5 min with ±20 % jitter, so retries of a burst spread out. */
+export function defaultRetryDelay(attempt: number): number {
+  const base = Math.min(1000 * 2 ** Math.max(0, attempt - 1), 300_000);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * Claims due jobs with a lease, runs them by kind, and completes or retries them. One runner
+ * per process; several replicas share the table safely because every state change is fenced
+ * by the claim's owner token.
+ */
+export class JobRunner {
+  private readonly kinds = new Map<string, JobKind>();
+  private readonly instance = randomUUID().slice(0, 8);
+  private claims = 0;
+  private readonly active = new Map<string, ClaimedJob[]>();
+  private stopping = false;
+  private loopDone: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private listener: pg.PoolClient | null = null;
+  private slotWaiters: (() => void)[] = [];
+  running = false;
+
+  constructor(private readonly store: Store, kinds: readonly JobKind[], private readonly options: RunnerOptions) {
+    for (const k of kinds) this.kinds.set(k.kind, k);
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.listen();
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(1000, this.options.leaseMs / 3));
+    this.heartbeat.unref();
+    this.loopDone = this.loop();
+  }
+
+  /** New jobs were committed: claim now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, lets running batches finish until the deadline, hands back the rest. */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+    const deadline = new Promise<void>((r) => setTimeout(r, deadlineMs).unref());
+    await Promise.race([this.allFinished(), deadline]);
+    const unfinished = [...this.active.values()].flat();
+    if (unfinished.length > 0) await releaseJobs(this.store, unfinished, this.options.now());
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.listener?.release();
+    this.listener = null;
+    this.running = false;
+  }
+
+  private async allFinished(): Promise<void> {
+    while (this.active.size > 0) await this.slotFreed();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      if (this.active.size >= this.options.concurrency) {
+        await this.slotFreed();
+        continue;
+      }
+      const owner = `${this.instance}:${++this.claims}`;
+      let jobs: ClaimedJob[] = [];
+      try {
+        jobs = await claimDueJobs(this.store, {
+          owner,
+          limit: this.options.batchSize,
+          leaseMs: this.options.leaseMs,
+          now: this.options.now(),
+        });
+      } catch (error) {
+        this.options.log.error({ err: error }, 'claiming jobs failed');
+      }
+      if (jobs.length === 0) {
+        await this.idle();
+        continue;
+      }
+      this.active.set(owner, jobs);
+      void this.runClaim(owner, jobs).finally(() => {
+        this.active.delete(owner);
+        for (const w of this.slotWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  private slotFreed(): Promise<void> {
+    return new Promise<void>((r) => this.slotWaiters.push(r));
+  }
+
+  private async idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.pollMs);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = null;
+    this.woken = false;
+  }
+
+  private async runClaim(owner: string, jobs: ClaimedJob[]): Promise<void> {
+    const byKind = new Map<string, ClaimedJob[]>();
+    for (const j of jobs) byKind.set(j.kind, [...(byKind.get(j.kind) ?? []), j]);
+    await Promise.all([...byKind].map(([kind, group]) => this.runKind(owner, kind, group)));
+  }
+
+  private async runKind(owner: string, kind: string, jobs: ClaimedJob[]): Promise<void> {
+    const handler = this.kinds.get(kind);
+    let results: JobResult[];
+    if (!handler) {
+      results = jobs.map(() => ({ ok: false, error: `no handler for job kind "${kind}"`, retryAt: null }));
+    } else {
+      try {
+        results = await handler.run(jobs);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results = jobs.map(() => ({ ok: false, error: message }));
+      }
+    }
+    await this.record(owner, handler, jobs, results).catch((error: unknown) =>
+      this.options.log.error({ err: error, kind }, 'recording job results failed; leases will expire and the jobs rerun'),
+    );
+  }
+
+  private async record(owner: string, handler: JobKind | undefined, jobs: ClaimedJob[], results: JobResult[]): Promise<void> {
+    const now = this.options.now();
+    const done = jobs.filter((_, i) => results[i]?.ok);
+    if (done.length > 0) await completeJobs(this.store, done, now);
+    for (const [i, job] of jobs.entries()) {
+      const result = results[i] ?? { ok: false, error: 'handler returned no result' };
+      if (result.ok) continue;
+      const retryAt = result.retryAt === undefined ? now + defaultRetryDelay(job.attempts) : result.retryAt;
+      const state = await failJob(this.store, { ...job, owner }, result.error, retryAt, now);
+      if (state === 'dead') {
+        this.options.log.warn({ jobId: job.id, kind: job.kind, error: result.error }, 'job dead-lettered');
+        await handler?.onDead?.(job, result.error);
+      }
+    }
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await renewLeases(this.store, [...this.active.keys()], this.options.leaseMs, this.options.now());
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'renewing job leases failed');
+    }
+  }
+
+  /** On PostgreSQL, other replicas' commits wake this one through LISTEN/NOTIFY. */
+  private async listen(): Promise<void> {
+    if (!this.store.pool) return;
+    try {
+      const client = await this.store.pool.connect();
+      client.on('notification', () => this.wake());
+      client.on('error', () => {
+        this.listener = null;
+        if (!this.stopping) setTimeout(() => void this.listen(), 1000).unref();
+      });
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      this.listener = client;
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'LISTEN failed; falling back to polling');
+    }
+  }
+}

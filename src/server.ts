@@ -1,0 +1,165 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { analyzeJobKind, planAnalysis } from './analysis/analyze-job.js';
+import { reportApiRoutes } from './api/reports.js';
+import { ensureCredentials, type Credentials } from './config/credentials.js';
+import type { Config } from './config/schema.js';
+import { installErrorHandler } from './intake/errors.js';
+import { RateLimits } from './intake/rate-limit.js';
+import { reportUrl, webhookRoutes } from './intake/webhook.js';
+import { JobRunner } from './jobs/runner.js';
+import { healthRoutes } from './observability/health.js';
+import { Metrics } from './observability/metrics.js';
+import { openStore, type Store } from './store/database.js';
+import { GroupCommitter } from './store/group-commit.js';
+import { purgeRawNotifications } from './store/ingest.js';
+import { purgeFinishedJobs } from './store/jobs.js';
+import { migrateToLatest } from './store/migrations.js';
+import { reportPageRoutes } from './web/routes.js';
+
+export interface AppOptions {
+  now?: () => number;
+  /** No log output at all (tests). */
+  silent?: boolean;
+}
+
+export interface App {
+  http: FastifyInstance;
+  store: Store;
+  credentials: Credentials;
+  metrics: Metrics;
+  /** Base URL of report links: the configured external URL or the address listened on. */
+  externalUrl(): string;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Keeps secrets out of request logs: no credentials in headers, no ?key= in URLs. */
+const requestSerializer = (req: { method: string; url: string; ip?: string }) => ({
+  method: req.method,
+  url: req.url.replace(/([?&](?:key|token)=)[^&]*/gi, '$1[redacted]'),
+  remoteAddress: req.ip,
+});
+
+function loggerOptions(config: Config) {
+  return {
+    level: config.server.log_level,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'], censor: '[redacted]' },
+    serializers: { req: requestSerializer },
+  };
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const now = options.now ?? Date.now;
+  const http = Fastify({
+    logger: options.silent ? false : loggerOptions(config),
+    logController: new LogController({ disableRequestLogging: !config.server.log_requests }),
+    bodyLimit: config.server.body_limit,
+    trustProxy: config.server.trusted_proxies.length > 0 ? config.server.trusted_proxies : false,
+    return503OnClosing: true,
+  });
+  const log = http.log;
+  const credentials = ensureCredentials(config.data_dir, config.auth);
+  const store = openStore({
+    url: config.database.url,
+    dataDir: config.data_dir,
+    sqliteSynchronous: config.database.sqlite_synchronous,
+    poolSize: config.database.pool_size,
+  });
+  const metrics = new Metrics(store);
+  let ready = false;
+  let listening = '';
+  const externalUrl = () => (config.server.external_url || listening).replace(/\/+$/, '');
+  const readiness = { ready: () => ready };
+
+  const runner = new JobRunner(store, [analyzeJobKind(store, now)], {
+    concurrency: config.jobs.concurrency,
+    batchSize: 50,
+    leaseMs: config.jobs.lease * 1000,
+    pollMs: config.jobs.poll_interval * 1000,
+    now,
+    log,
+  });
+  const committer = new GroupCommitter(
+    store,
+    { dedupWindowMs: config.webhook.dedup_window * 1000, maxAttempts: config.jobs.max_attempts, planJobs: planAnalysis, now },
+    () => runner.wake(),
+  );
+  const redis = config.rate_limit.store === 'redis' && config.rate_limit.redis_url
+    ? new Redis(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  redis?.on('error', (error) => log.warn({ err: error }, 'redis unavailable; rate limits fall back to memory'));
+  const rateLimits = await RateLimits.create(
+    {
+      perIp: config.rate_limit.per_ip,
+      global: config.rate_limit.global,
+      windowSeconds: config.rate_limit.window,
+      limitedStatus: config.webhook.limited_status,
+    },
+    { store: config.rate_limit.store, pool: store.pool, redis },
+  );
+
+  installErrorHandler(http);
+  const parseJson = http.getDefaultJsonParser('error', 'error');
+  http.removeContentTypeParser('application/json');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    parseJson(request, body as string, done);
+  });
+  await http.register(healthRoutes, { store, metrics, readiness });
+  await http.register(webhookRoutes, {
+    committer,
+    rateLimits,
+    metrics,
+    readiness,
+    webhookToken: credentials.webhookToken,
+    get externalUrl() {
+      return externalUrl();
+    },
+    now,
+  });
+  await http.register(reportPageRoutes, { store });
+  await http.register(reportApiRoutes, { store, reportUrl: (fp: string) => reportUrl(externalUrl(), fp) });
+
+  let retention: NodeJS.Timeout | null = null;
+  const purge = async () => {
+    try {
+      const t = now();
+      await purgeRawNotifications(store, t - config.retention.raw_notifications * 1000, config.retention.raw_notifications_max);
+      await purgeFinishedJobs(store, t - config.retention.finished_jobs * 1000);
+    } catch (error) {
+      log.warn({ err: error }, 'retention purge failed');
+    }
+  };
+
+  return {
+    http,
+    store,
+    credentials,
+    metrics,
+    externalUrl,
+    async start() {
+      const address = await http.listen({ host: config.server.host, port: config.server.port });
+      const port = (http.server.address() as { port: number }).port;
+      const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
+      listening = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const applied = await migrateToLatest(store);
+      if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+      await runner.start();
+      retention = setInterval(() => void purge(), 10 * 60 * 1000);
+      retention.unref();
+      ready = true;
+      log.info({ address, database: store.dialect, externalUrl: externalUrl() }, 'alertwire ready');
+      return address;
+    },
+    async stop() {
+      ready = false;
+      if (retention) clearInterval(retention);
+      await http.close();
+      await committer.drain();
+      await runner.stop(config.server.shutdown_timeout * 1000);
+      redis?.disconnect();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { Transaction } from 'kysely';
+import { alertName, type Alert, type AlertStatus } from '../model/alert.js';
+import type { Store } from './database.js';
+import type { AlertRow, Database, OccurrenceRow } from './tables.js';
+
+const CHUNK = 500;
+
+export type Trx = Transaction<Database>;
+
+/** Reads the stored state of these alerts, locking the rows on PostgreSQL for the transaction. */
+export async function loadAlertsForUpdate(trx: Trx, store: Store, fingerprints: readonly string[]): Promise<Map<string, AlertRow>> {
+  const found = new Map<string, AlertRow>();
+  for (let i = 0; i < fingerprints.length; i += CHUNK) {
+    let q = trx.selectFrom('alerts').selectAll().where('fingerprint', 'in', fingerprints.slice(i, i + CHUNK));
+    if (store.dialect === 'postgres') q = q.forUpdate();
+    for (const row of await q.execute()) found.set(row.fingerprint, row);
+  }
+  return found;
+}
+
+export function alertRowFrom(alert: Alert, source: string, previous: AlertRow | undefined, now: number): AlertRow {
+  const newOccurrence = !previous || previous.starts_at !== alert.startsAt;
+  return {
+    fingerprint: alert.fingerprint,
+    alertname: alertName(alert),
+    namespace: alert.labels.namespace ?? null,
+    instance: alert.labels.instance ?? null,
+    job: alert.labels.job ?? null,
+    status: alert.status,
+    labels: JSON.stringify(alert.labels),
+    annotations: JSON.stringify(alert.annotations),
+    extra: JSON.stringify(alert.extras),
+    generator_url: alert.generatorURL,
+    starts_at: alert.startsAt,
+    ends_at: alert.endsAt,
+    source,
+    first_seen: previous?.first_seen ?? now,
+    last_seen: now,
+    last_change: previous && previous.status === alert.status && !newOccurrence ? previous.last_change : now,
+    received_count: (previous?.received_count ?? 0) + 1,
+    occurrence_count: (previous?.occurrence_count ?? 0) + (newOccurrence ? 1 : 0),
+  };
+}
+
+export async function upsertAlerts(trx: Trx, rows: readonly AlertRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await trx
+      .insertInto('alerts')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((oc) =>
+        oc.column('fingerprint').doUpdateSet((eb) => ({
+          alertname: eb.ref('excluded.alertname'),
+          namespace: eb.ref('excluded.namespace'),
+          instance: eb.ref('excluded.instance'),
+          job: eb.ref('excluded.job'),
+          status: eb.ref('excluded.status'),
+          labels: eb.ref('excluded.labels'),
+          annotations: eb.ref('excluded.annotations'),
+          extra: eb.ref('excluded.extra'),
+          generator_url: eb.ref('excluded.generator_url'),
+          starts_at: eb.ref('excluded.starts_at'),
+          ends_at: eb.ref('excluded.ends_at'),
+          source: eb.ref('excluded.source'),
+          last_seen: eb.ref('excluded.last_seen'),
+          last_change: eb.ref('excluded.last_change'),
+          received_count: eb.ref('excluded.received_count'),
+          occurrence_count: eb.ref('excluded.occurrence_count'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** One firing episode's receipts within a write, merged before they reach the table. */
+export interface OccurrenceUpdate {
+  fingerprint: string;
+  startsAt: number;
+  endsAt: number | null;
+  status: AlertStatus;
+  firstReceived: number;
+  lastReceived: number;
+  receivedCount: number;
+}
+
+export async function upsertOccurrences(trx: Trx, updates: readonly OccurrenceUpdate[]): Promise<void> {
+  for (let i = 0; i < updates.length; i += CHUNK) {
+    const rows = updates.slice(i, i + CHUNK).map((u) => ({
+      fingerprint: u.fingerprint,
+      starts_at: u.startsAt,
+      ends_at: u.endsAt,
+      status: u.status,
+      first_received: u.firstReceived,
+      last_received: u.lastReceived,
+      received_count: u.receivedCount,
+    }));
+    await trx
+      .insertInto('occurrences')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['fingerprint', 'starts_at']).doUpdateSet((eb) => ({
+          ends_at: eb.ref('excluded.ends_at'),
+          status: eb.ref('excluded.status'),
+          last_received: eb.ref('excluded.last_received'),
+          received_count: eb('occurrences.received_count', '+', eb.ref('excluded.received_count')),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function getAlert(store: Store, fingerprint: string): Promise<AlertRow | undefined> {
+  return store.db.selectFrom('alerts').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
+}
+
+export async function countAlerts(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listOccurrences(store: Store, fingerprint: string, limit = 100): Promise<OccurrenceRow[]> {
+  return store.db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('fingerprint', '=', fingerprint)
+    .orderBy('starts_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Firing alerts other than `fingerprint` that share its instance, namespace or job. */
+export async function findFiringNeighbours(
+  store: Store,
+  alert: Pick<AlertRow, 'fingerprint' | 'instance' | 'namespace' | 'job'>,
+  limit = 50,
+): Promise<AlertRow[]> {
+  const keys = (['instance', 'namespace', 'job'] as const).filter((k) => alert[k] !== null);
+  if (keys.length === 0) return [];
+  return store.db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('status', '=', 'firing')
+    .where('fingerprint', '!=', alert.fingerprint)
+    .where((eb) => eb.or(keys.map((k) => eb(k, '=', alert[k] as string))))
+    .orderBy('starts_at', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import type { Database } from './tables.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  url: string;
+  dataDir: string;
+  sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  poolSize: number;
+}
+
+// BIGINT (epoch milliseconds, ids) fits a double until year 287396; read it as a number.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export function openStore(options: StoreOptions): Store {
+  if (isPostgresUrl(options.url)) return openPostgres(options);
+  const file = options.url.startsWith('sqlite:') ? options.url.slice('sqlite:'.length) : `${options.dataDir}/alertwire.db`;
+  return openSqlite(file, options.sqliteSynchronous);
+}
+
+function openPostgres(options: StoreOptions): Store {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+}
+
+function openSqlite(file: string, synchronous: string): Store {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma(`synchronous = ${synchronous}`);
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = OFF');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, and preparing is a
+ * large share of a small query's cost, so keep the most recent ones.
+ */
+function withStatementCache(raw: BetterSqlite3.Database, capacity = 500): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text: string): SqliteStatement {
+      let stmt = cache.get(text);
+      if (stmt) {
+        cache.delete(text);
+      } else {
+        stmt = raw.prepare(text);
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, stmt);
+      return stmt as unknown as SqliteStatement;
+    },
+  };
+}
+
+export async function pingStore(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.db);
+}

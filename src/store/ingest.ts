@@ -1,0 +1,156 @@
+import type { Alert } from '../model/alert.js';
+import type { Store } from './database.js';
+import { alertRowFrom, loadAlertsForUpdate, upsertAlerts, upsertOccurrences, type OccurrenceUpdate, type Trx } from './alerts.js';
+import { announceJobs, enqueueJobs, type JobSpec } from './jobs.js';
+import type { AlertRow } from './tables.js';
+
+/** One inbound notification as intake accepted it. */
+export interface InboundNotification {
+  source: string;
+  format: string;
+  remoteAddr: string;
+  body: string;
+  receivedAt: number;
+  alerts: Alert[];
+}
+
+/** An alert that was stored (not a duplicate), with what it changed. */
+export interface StoredAlert {
+  alert: Alert;
+  notification: InboundNotification;
+  newOccurrence: boolean;
+  previousStatus: string | null;
+}
+
+export interface IngestOutcome {
+  /** Per alert of the notification, in order: true when it was a duplicate and not stored. */
+  deduplicated: boolean[];
+}
+
+/** Decides which jobs the stored alerts cause; called inside the transaction (the outbox). */
+export type JobPlanner = (stored: readonly StoredAlert[]) => JobSpec[];
+
+export interface IngestOptions {
+  dedupWindowMs: number;
+  maxAttempts: number;
+  planJobs: JobPlanner;
+  now: () => number;
+}
+
+/** Work accumulated across the notifications of one transaction. */
+class IngestBatch {
+  readonly alerts = new Map<string, AlertRow>();
+  readonly dirty = new Map<string, AlertRow>();
+  readonly occurrences = new Map<string, OccurrenceUpdate>();
+  readonly stored: StoredAlert[] = [];
+
+  constructor(existing: Map<string, AlertRow>, private readonly options: IngestOptions, private readonly now: number) {
+    for (const [fp, row] of existing) this.alerts.set(fp, row);
+  }
+
+  /** Applies one alert; returns true when it is a duplicate within the window. */
+  apply(alert: Alert, notification: InboundNotification): boolean {
+    const previous = this.alerts.get(alert.fingerprint);
+    if (previous && this.isDuplicate(previous, alert)) return true;
+    this.recordOccurrence(alert);
+    // An episode older than the stored one only joins the history; it must not roll the alert back.
+    if (previous && alert.startsAt < previous.starts_at) return false;
+    const row = alertRowFrom(alert, notification.source, previous, this.now);
+    this.alerts.set(alert.fingerprint, row);
+    this.dirty.set(alert.fingerprint, row);
+    this.stored.push({
+      alert,
+      notification,
+      newOccurrence: !previous || previous.starts_at !== alert.startsAt,
+      previousStatus: previous?.status ?? null,
+    });
+    return false;
+  }
+
+  private isDuplicate(previous: AlertRow, alert: Alert): boolean {
+    return (
+      previous.status === alert.status &&
+      previous.starts_at === alert.startsAt &&
+      this.now - previous.last_seen < this.options.dedupWindowMs
+    );
+  }
+
+  private recordOccurrence(alert: Alert): void {
+    const key = `${alert.fingerprint}\u0000${alert.startsAt}`;
+    const seen = this.occurrences.get(key);
+    if (seen) {
+      seen.status = alert.status;
+      seen.endsAt = alert.endsAt;
+      seen.lastReceived = this.now;
+      seen.receivedCount += 1;
+      return;
+    }
+    this.occurrences.set(key, {
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      status: alert.status,
+      firstReceived: this.now,
+      lastReceived: this.now,
+      receivedCount: 1,
+    });
+  }
+}
+
+/**
+ * Stores notifications in one transaction: raw bodies, alert state, occurrences, and the jobs
+ * they cause. Nothing is acknowledged before this commits.
+ */
+export async function ingestNotifications(
+  store: Store,
+  notifications: readonly InboundNotification[],
+  options: IngestOptions,
+): Promise<{ outcomes: IngestOutcome[]; jobsEnqueued: number }> {
+  const now = options.now();
+  return store.db.transaction().execute(async (trx) => {
+    const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
+    const batch = new IngestBatch(await loadAlertsForUpdate(trx, store, fingerprints), options, now);
+    const outcomes = notifications.map((n) => ({ deduplicated: n.alerts.map((a) => batch.apply(a, n)) }));
+    await insertRawNotifications(trx, notifications);
+    await upsertAlerts(trx, [...batch.dirty.values()]);
+    await upsertOccurrences(trx, [...batch.occurrences.values()]);
+    const jobsEnqueued = await enqueueJobs(trx, options.planJobs(batch.stored), now, options.maxAttempts);
+    if (jobsEnqueued > 0) await announceJobs(trx, store);
+    return { outcomes, jobsEnqueued };
+  });
+}
+
+async function insertRawNotifications(trx: Trx, notifications: readonly InboundNotification[]): Promise<void> {
+  const CHUNK = 500;
+  for (let i = 0; i < notifications.length; i += CHUNK) {
+    await trx
+      .insertInto('notifications')
+      .values(
+        notifications.slice(i, i + CHUNK).map((n) => ({
+          received_at: n.receivedAt,
+          source: n.source,
+          format: n.format,
+          remote_addr: n.remoteAddr,
+          alert_count: n.alerts.length,
+          body: n.body,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Deletes raw notifications past their age, and the oldest beyond the count limit. */
+export async function purgeRawNotifications(store: Store, olderThan: number, keepAtMost: number): Promise<number> {
+  let deleted = Number((await store.db.deleteFrom('notifications').where('received_at', '<', olderThan).executeTakeFirst()).numDeletedRows);
+  const cutoff = await store.db
+    .selectFrom('notifications')
+    .select('id')
+    .orderBy('id', 'desc')
+    .offset(keepAtMost)
+    .limit(1)
+    .executeTakeFirst();
+  if (cutoff) {
+    deleted += Number((await store.db.deleteFrom('notifications').where('id', '<=', cutoff.id).executeTakeFirst()).numDeletedRows);
+  }
+  return deleted;
+}

@@ -1,0 +1,207 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Store } from './database.js';
+import type { Database, JobRow } from './tables.js';
+
+export type JobState = 'pending' | 'running' | 'done' | 'dead';
+
+/** A job to enqueue; the idempotency key makes enqueueing the same work twice a no-op. */
+export interface JobSpec {
+  kind: string;
+  idempotencyKey: string;
+  payload: unknown;
+  runAt?: number;
+  maxAttempts?: number;
+}
+
+export interface ClaimedJob {
+  id: number;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+  owner: string;
+  createdAt: number;
+}
+
+const INSERT_CHUNK = 500;
+
+/** Writes jobs inside the caller's transaction (the outbox); returns how many were new. */
+export async function enqueueJobs(
+  trx: Kysely<Database> | Transaction<Database>,
+  specs: readonly JobSpec[],
+  now: number,
+  defaultMaxAttempts: number,
+): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < specs.length; i += INSERT_CHUNK) {
+    const rows = specs.slice(i, i + INSERT_CHUNK).map((s) => ({
+      kind: s.kind,
+      idempotency_key: s.idempotencyKey,
+      payload: JSON.stringify(s.payload),
+      state: 'pending',
+      attempts: 0,
+      max_attempts: s.maxAttempts ?? defaultMaxAttempts,
+      run_at: s.runAt ?? now,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    }));
+    const result = await trx
+      .insertInto('jobs')
+      .values(rows)
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .executeTakeFirst();
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return inserted;
+}
+
+/**
+ * Takes up to `limit` due jobs for `owner` with a lease. A running job whose lease expired
+ * (its worker died) is due again. PostgreSQL skips rows other replicas hold locked.
+ */
+export async function claimDueJobs(
+  store: Store,
+  options: { owner: string; limit: number; leaseMs: number; now: number; kinds?: readonly string[] },
+): Promise<ClaimedJob[]> {
+  const { owner, limit, leaseMs, now } = options;
+  const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const kindFilter = options.kinds && options.kinds.length > 0 ? sql`and kind in (${sql.join(options.kinds)})` : sql``;
+  const result = await sql<JobRow>`
+    update jobs set state = 'running', lease_owner = ${owner}, lease_expires_at = ${now + leaseMs},
+      attempts = attempts + 1, updated_at = ${now}
+    where id in (
+      select id from jobs
+      where ((state = 'pending' and run_at <= ${now}) or (state = 'running' and lease_expires_at < ${now}))
+      ${kindFilter}
+      order by run_at, id
+      limit ${limit}
+      ${lock}
+    )
+    returning *`.execute(store.db);
+  return result.rows.map((row) => ({
+    id: Number(row.id),
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as unknown,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    owner,
+    createdAt: row.created_at,
+  }));
+}
+
+/** Marks jobs done, but only those still leased to their owner (fencing a reclaimed job). */
+export async function completeJobs(store: Store, jobs: readonly { id: number; owner: string }[], now: number): Promise<number> {
+  let done = 0;
+  const byOwner = new Map<string, number[]>();
+  for (const j of jobs) byOwner.set(j.owner, [...(byOwner.get(j.owner) ?? []), j.id]);
+  for (const [owner, ids] of byOwner) {
+    const r = await store.db
+      .updateTable('jobs')
+      .set({ state: 'done', lease_owner: null, lease_expires_at: null, updated_at: now })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    done += Number(r.numUpdatedRows);
+  }
+  return done;
+}
+
+/**
+ * Records a failed attempt: the job goes back to pending at `retryAt`, or to the dead-letter
+ * state when attempts are spent or `retryAt` is null. Returns the state it ended in, or null
+ * when the lease was lost.
+ */
+export async function failJob(
+  store: Store,
+  job: { id: number; owner: string; attempts: number; maxAttempts: number },
+  error: string,
+  retryAt: number | null,
+  now: number,
+): Promise<JobState | null> {
+  const state: JobState = retryAt === null || job.attempts >= job.maxAttempts ? 'dead' : 'pending';
+  const r = await store.db
+    .updateTable('jobs')
+    .set({
+      state,
+      run_at: state === 'pending' && retryAt !== null ? retryAt : now,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_error: error.slice(0, 2000),
+      updated_at: now,
+    })
+    .where('id', '=', job.id)
+    .where('lease_owner', '=', job.owner)
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0 ? state : null;
+}
+
+export async function renewLeases(store: Store, owners: readonly string[], leaseMs: number, now: number): Promise<void> {
+  if (owners.length === 0) return;
+  await store.db
+    .updateTable('jobs')
+    .set({ lease_expires_at: now + leaseMs })
+    .where('lease_owner', 'in', owners)
+    .where('state', '=', 'running')
+    .execute();
+}
+
+/** Hands jobs back without counting the attempt (a draining worker that never started them). */
+export async function releaseJobs(store: Store, jobs: readonly { id: number; owner: string }[], now: number): Promise<void> {
+  for (const j of jobs) {
+    await store.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'pending',
+        lease_owner: null,
+        lease_expires_at: null,
+        attempts: eb('attempts', '-', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', j.id)
+      .where('lease_owner', '=', j.owner)
+      .where('state', '=', 'running')
+      .execute();
+  }
+}
+
+export async function countJobs(store: Store): Promise<{ kind: string; state: string; count: number }[]> {
+  const rows = await store.db
+    .selectFrom('jobs')
+    .select(['kind', 'state', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy(['kind', 'state'])
+    .execute();
+  return rows.map((r) => ({ kind: r.kind, state: r.state, count: Number(r.count) }));
+}
+
+export async function countUnfinishedJobs(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state', 'in', ['pending', 'running'])
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function findJobs(store: Store, filter: { kind?: string; key?: string }): Promise<JobRow[]> {
+  let q = store.db.selectFrom('jobs').selectAll();
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
+  if (filter.key) q = q.where('idempotency_key', '=', filter.key);
+  return q.orderBy('id').execute();
+}
+
+export async function purgeFinishedJobs(store: Store, olderThan: number): Promise<number> {
+  const r = await store.db.deleteFrom('jobs').where('state', '=', 'done').where('updated_at', '<', olderThan).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export const JOBS_CHANNEL = 'alertwire_jobs';
+
+/** Inside a PostgreSQL transaction: wakes workers on every replica once it commits. */
+export async function announceJobs(trx: Transaction<Database>, store: Store): Promise<void> {
+  if (store.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);
+}

@@ -1,0 +1,83 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Row types of every table. Times are Unix epoch milliseconds; JSON columns hold text. */
+export interface AlertsTable {
+  fingerprint: string;
+  alertname: string;
+  namespace: string | null;
+  instance: string | null;
+  job: string | null;
+  status: string;
+  labels: string;
+  annotations: string;
+  extra: string;
+  generator_url: string;
+  starts_at: number;
+  ends_at: number | null;
+  source: string;
+  first_seen: number;
+  last_seen: number;
+  last_change: number;
+  received_count: number;
+  occurrence_count: number;
+}
+
+export interface OccurrencesTable {
+  id: Generated<number>;
+  fingerprint: string;
+  starts_at: number;
+  ends_at: number | null;
+  status: string;
+  first_received: number;
+  last_received: number;
+  received_count: number;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  received_at: number;
+  source: string;
+  format: string;
+  remote_addr: string;
+  alert_count: number;
+  body: string;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  idempotency_key: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReportsTable {
+  fingerprint: string;
+  starts_at: number;
+  state: string;
+  content: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  alerts: AlertsTable;
+  occurrences: OccurrencesTable;
+  notifications: NotificationsTable;
+  jobs: JobsTable;
+  reports: ReportsTable;
+}
+
+export type AlertRow = Selectable<AlertsTable>;
+export type OccurrenceRow = Selectable<OccurrencesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewJob = Insertable<JobsTable>;
+export type ReportRow = Selectable<ReportsTable>;
