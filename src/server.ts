@@ -95,6 +95,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       global: config.rate_limit.global,
       windowSeconds: config.rate_limit.window,
       limitedStatus: config.webhook.limited_status,
+      keyPrefix: config.rate_limit.key_prefix,
     },
     { store: config.rate_limit.store, pool: store.pool, redis },
   );

@@ -66,6 +66,7 @@ export const RateLimitConfig = Type.Object(
       default: 'memory',
     }),
     redis_url: Type.String({ default: '' }),
+    key_prefix: Type.String({ default: 'alertwire', description: 'Prefix of shared rate-limit keys, for installations sharing one Redis' }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -14,6 +14,7 @@ export interface RateLimitSettings {
   global: number;
   windowSeconds: number;
   limitedStatus: 429 | 503;
+  keyPrefix: string;
 }
 
 export interface RateLimitBackends {
@@ -28,7 +29,8 @@ export interface RateDecision {
 
 /**
  * Per-client and global request limits. Memory by default; PostgreSQL or Redis when replicas
- * must share one budget.
+ * must share one budget. If the shared store fails, each process falls back to its own memory
+ * budget rather than failing requests.
  */
 export class RateLimits {
   private constructor(
@@ -40,7 +42,11 @@ export class RateLimits {
   static async create(settings: RateLimitSettings, backends: RateLimitBackends): Promise<RateLimits> {
     const make = async (points: number, keyPrefix: string) =>
       points > 0 ? await limiter(backends, { points, duration: Math.max(1, Math.round(settings.windowSeconds)), keyPrefix }) : null;
-    return new RateLimits(settings, await make(settings.perIp, 'aw_ip'), await make(settings.global, 'aw_global'));
+    return new RateLimits(
+      settings,
+      await make(settings.perIp, `${settings.keyPrefix}_ip`),
+      await make(settings.global, `${settings.keyPrefix}_global`),
+    );
   }
 
   get enabled(): boolean {
@@ -89,14 +95,14 @@ async function limiter(
 ): Promise<RateLimiterAbstract> {
   if (backends.store === 'redis') {
     if (!backends.redis) throw new Error('rate_limit.store is redis but rate_limit.redis_url is not set');
-    return new RateLimiterRedis({ ...options, storeClient: backends.redis });
+    return new RateLimiterRedis({ ...options, storeClient: backends.redis, insuranceLimiter: new RateLimiterMemory(options) });
   }
   if (backends.store === 'postgres') {
     if (!backends.pool) throw new Error('rate_limit.store is postgres but the database is not PostgreSQL');
     const pool = backends.pool;
     return new Promise((resolve, reject) => {
       const l: RateLimiterPostgres = new RateLimiterPostgres(
-        { ...options, storeClient: pool, tableName: 'rate_limits', storeType: 'pool' },
+        { ...options, storeClient: pool, tableName: 'rate_limits', storeType: 'pool', insuranceLimiter: new RateLimiterMemory(options) },
         (error?: Error) => (error ? reject(error) : resolve(l)),
       );
     });

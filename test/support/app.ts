@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigSchema, type Config } from '../../src/config/schema.js';
+import { createApp, type App } from '../../src/server.js';
+
+export const WEBHOOK_TOKEN = 'test-webhook-token';
+export const ADMIN_TOKEN = 'test-admin-token';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/** A configuration for tests: temp data dir, port 0, loopback, fixed tokens, no rate limits. */
+export function testConfig(overrides: DeepPartial<Config> = {}, dataDir?: string): Config {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'alertwire-test-'));
+  const base = {
+    data_dir: dir,
+    server: { host: '127.0.0.1', port: 0, log_level: 'silent' },
+    auth: { webhook_token: WEBHOOK_TOKEN, admin_token: ADMIN_TOKEN },
+    rate_limit: { per_ip: 0, global: 0 },
+    jobs: { poll_interval: 0.2 },
+  };
+  const merged = merge(base, overrides);
+  return Value.Default(ConfigSchema, merged) as Config;
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+export interface RunningApp {
+  app: App;
+  url: string;
+  config: Config;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  postWebhook(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real server in this process on a free port. */
+export async function startApp(overrides: DeepPartial<Config> = {}, options: { now?: () => number; dataDir?: string } = {}): Promise<RunningApp> {
+  const config = testConfig(overrides, options.dataDir);
+  const app = await createApp(config, { silent: true, now: options.now });
+  const url = await app.start();
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  return {
+    app,
+    url,
+    config,
+    post,
+    postWebhook: (body, headers = {}) => post('/webhook', body, { authorization: `Bearer ${WEBHOOK_TOKEN}`, ...headers }),
+    async stop() {
+      await app.stop();
+      if (!options.dataDir) rmSync(config.data_dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
