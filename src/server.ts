@@ -28,6 +28,7 @@ export interface App {
   store: Store;
   credentials: Credentials;
   metrics: Metrics;
+  workers: JobRunner;
   /** Base URL of report links: the configured external URL or the address listened on. */
   externalUrl(): string;
   start(): Promise<string>;
@@ -138,6 +139,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     credentials,
     metrics,
+    workers: runner,
     externalUrl,
     async start() {
       const address = await http.listen({ host: config.server.host, port: config.server.port });
@@ -158,7 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (retention) clearInterval(retention);
       await http.close();
       await committer.drain();
-      await runner.stop(config.server.shutdown_timeout * 1000);
+      if (runner.running) await runner.stop(config.server.shutdown_timeout * 1000);
       redis?.disconnect();
       await store.close();
     },

@@ -24,6 +24,8 @@ export interface Alert {
   endsAt: number | null;
   generatorURL: string;
   extras: AlertExtras;
+  /** The payload gave no startsAt; the store continues the current episode instead of opening one. */
+  startsAtImplied?: boolean;
 }
 
 /** An alert as it appears in an inbound payload, after schema validation. */
@@ -85,6 +87,7 @@ export function normalizeAlert(
     endsAt,
     generatorURL: inbound.generatorURL ?? '',
     extras: pickExtras(inbound, context.orgId),
+    ...(inbound.startsAt ? {} : { startsAtImplied: true }),
   };
 }
 

@@ -37,6 +37,15 @@ export interface IngestOptions {
   now: () => number;
 }
 
+/**
+ * A sender that omits startsAt (a curl, a script) repeats an alert that is still firing: it
+ * belongs to the stored episode, as Alertmanager merges it, rather than opening a new one.
+ */
+function continueEpisode(alert: Alert, previous: AlertRow | undefined): Alert {
+  if (!alert.startsAtImplied || !previous || previous.status !== 'firing') return alert;
+  return { ...alert, startsAt: previous.starts_at };
+}
+
 /** Work accumulated across the notifications of one transaction. */
 class IngestBatch {
   readonly alerts = new Map<string, AlertRow>();
@@ -49,8 +58,9 @@ class IngestBatch {
   }
 
   /** Applies one alert; returns true when it is a duplicate within the window. */
-  apply(alert: Alert, notification: InboundNotification): boolean {
-    const previous = this.alerts.get(alert.fingerprint);
+  apply(given: Alert, notification: InboundNotification): boolean {
+    const previous = this.alerts.get(given.fingerprint);
+    const alert = continueEpisode(given, previous);
     if (previous && this.isDuplicate(previous, alert)) return true;
     this.recordOccurrence(alert);
     // An episode older than the stored one only joins the history; it must not roll the alert back.

@@ -81,7 +81,9 @@ export async function claimDueJobs(
       ${lock}
     )
     returning *`.execute(store.db);
-  return result.rows.map((row) => ({
+  // UPDATE … RETURNING does not keep the subquery's order.
+  const rows = [...result.rows].sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
+  return rows.map((row) => ({
     id: Number(row.id),
     kind: row.kind,
     payload: JSON.parse(row.payload) as unknown,

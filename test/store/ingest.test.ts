@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { planAnalysis } from '../../src/analysis/analyze-job.js';
+import type { Alert } from '../../src/model/alert.js';
+import { getAlert, listOccurrences } from '../../src/store/alerts.js';
+import type { Store } from '../../src/store/database.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
+import { ingestNotifications, purgeRawNotifications, type InboundNotification, type IngestOptions } from '../../src/store/ingest.js';
+import { findJobs } from '../../src/store/jobs.js';
+import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+
+const T0 = Date.UTC(2024, 0, 15, 10, 30);
+
+function alert(fingerprint: string, status: 'firing' | 'resolved', startsAt = T0, labels: Record<string, string> = {}): Alert {
+  return {
+    fingerprint,
+    status,
+    labels: { alertname: `A-${fingerprint}`, ...labels },
+    annotations: { summary: 's' },
+    startsAt,
+    endsAt: status === 'resolved' ? startsAt + 60_000 : null,
+    generatorURL: '',
+    extras: {},
+  };
+}
+
+function notification(alerts: Alert[], receivedAt = T0): InboundNotification {
+  return { source: 'webhook', format: 'generic', remoteAddr: '127.0.0.1', body: '{}', receivedAt, alerts };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ingest on ${dialect}`, () => {
+    let db: TestDatabase;
+    let store: Store;
+    let clock = T0;
+    const options: IngestOptions = { dedupWindowMs: 60_000, maxAttempts: 5, planJobs: planAnalysis, now: () => clock };
+
+    before(async () => {
+      db = await testDatabase(dialect);
+      store = await db.open();
+    });
+    after(async () => {
+      await store.close();
+      await db.drop();
+    });
+
+    it('writes the alert, its occurrence, the raw notification and one analyze job in one transaction', async () => {
+      clock = T0;
+      const { outcomes, jobsEnqueued } = await ingestNotifications(store, [notification([alert('f1', 'firing')])], options);
+      assert.deepEqual(outcomes, [{ deduplicated: [false] }]);
+      assert.equal(jobsEnqueued, 1);
+      const row = await getAlert(store, 'f1');
+      assert.equal(row?.status, 'firing');
+      assert.equal(row?.occurrence_count, 1);
+      assert.equal(row?.received_count, 1);
+      assert.equal((await listOccurrences(store, 'f1')).length, 1);
+      const jobs = await findJobs(store, { kind: 'analyze' });
+      assert.equal(jobs.filter((j) => j.idempotency_key.startsWith('analyze:f1:')).length, 1);
+      const raw = await store.db.selectFrom('notifications').selectAll().execute();
+      assert.equal(raw.length, 1);
+    });
+
+    it('deduplicates the same fingerprint + status + startsAt within the window, not after it', async () => {
+      clock = T0 + 10_000;
+      const again = await ingestNotifications(store, [notification([alert('f1', 'firing')])], options);
+      assert.deepEqual(again.outcomes, [{ deduplicated: [true] }]);
+      assert.equal((await getAlert(store, 'f1'))?.received_count, 1);
+      clock = T0 + 61_000;
+      const later = await ingestNotifications(store, [notification([alert('f1', 'firing')])], options);
+      assert.deepEqual(later.outcomes, [{ deduplicated: [false] }]);
+      assert.equal(later.jobsEnqueued, 0, 'the same episode is not analysed twice');
+      const row = await getAlert(store, 'f1');
+      assert.equal(row?.received_count, 2);
+      assert.equal(row?.occurrence_count, 1);
+    });
+
+    it('deduplicates repeats inside one batch', async () => {
+      clock = T0;
+      const { outcomes } = await ingestNotifications(
+        store,
+        [notification([alert('f2', 'firing'), alert('f2', 'firing')]), notification([alert('f2', 'firing')])],
+        options,
+      );
+      assert.deepEqual(outcomes, [{ deduplicated: [false, true] }, { deduplicated: [true] }]);
+    });
+
+    it('closes the occurrence when the alert resolves and opens a new one when it fires again', async () => {
+      clock = T0 + 120_000;
+      await ingestNotifications(store, [notification([alert('f3', 'firing')])], options);
+      await ingestNotifications(store, [notification([alert('f3', 'resolved')])], options);
+      const later = T0 + 3_600_000;
+      clock = later;
+      await ingestNotifications(store, [notification([alert('f3', 'firing', later)])], options);
+      const occurrences = await listOccurrences(store, 'f3');
+      assert.deepEqual(
+        occurrences.map((o) => [o.starts_at, o.ends_at, o.status]),
+        [
+          [later, null, 'firing'],
+          [T0, T0 + 60_000, 'resolved'],
+        ],
+      );
+      const row = await getAlert(store, 'f3');
+      assert.equal(row?.occurrence_count, 2);
+      assert.equal(row?.status, 'firing');
+      assert.equal(row?.starts_at, later);
+      const keys = (await findJobs(store, { kind: 'analyze' })).map((j) => j.idempotency_key).filter((k) => k.startsWith('analyze:f3:'));
+      assert.deepEqual(keys.sort(), [`analyze:f3:${T0}:firing`, `analyze:f3:${T0}:resolved`, `analyze:f3:${later}:firing`].sort());
+    });
+
+    it('records a late notification of an older episode without rolling the alert back', async () => {
+      clock = T0 + 7_200_000;
+      await ingestNotifications(store, [notification([alert('f3', 'resolved', T0 - 86_400_000)])], options);
+      const row = await getAlert(store, 'f3');
+      assert.equal(row?.status, 'firing');
+      assert.equal((await listOccurrences(store, 'f3')).length, 3);
+    });
+
+    it('continues the firing episode when a repeat omits startsAt, and opens one after it resolved', async () => {
+      clock = T0;
+      const implied = (status: 'firing' | 'resolved', at: number): Alert => ({ ...alert('f4', status, at), startsAtImplied: true });
+      await ingestNotifications(store, [notification([implied('firing', T0)])], options);
+      clock = T0 + 120_000;
+      await ingestNotifications(store, [notification([implied('firing', clock)])], options);
+      assert.equal((await listOccurrences(store, 'f4')).length, 1);
+      assert.equal((await getAlert(store, 'f4'))?.starts_at, T0);
+      await ingestNotifications(store, [notification([alert('f4', 'resolved', T0)])], options);
+      clock = T0 + 240_000;
+      await ingestNotifications(store, [notification([implied('firing', clock)])], options);
+      assert.equal((await listOccurrences(store, 'f4')).length, 2);
+      assert.equal((await getAlert(store, 'f4'))?.starts_at, clock);
+    });
+
+    it('commits nothing when the transaction fails', async () => {
+      const failing: IngestOptions = {
+        ...options,
+        planJobs: () => {
+          throw new Error('planner exploded');
+        },
+      };
+      await assert.rejects(ingestNotifications(store, [notification([alert('never', 'firing')])], failing), /planner exploded/);
+      assert.equal(await getAlert(store, 'never'), undefined);
+      assert.equal((await listOccurrences(store, 'never')).length, 0);
+    });
+
+    it('group-commits concurrent submissions and answers each with its own outcome', async () => {
+      clock = T0;
+      let commits = 0;
+      const committer = new GroupCommitter(store, options, () => commits++);
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => committer.submit(notification([alert(`gc${i}`, 'firing')]))),
+      );
+      assert.equal(outcomes.length, 200);
+      assert.ok(outcomes.every((o) => o.deduplicated[0] === false));
+      assert.ok(commits >= 1 && commits < 20, `200 submissions shared transactions (${commits} commits)`);
+      for (let i = 0; i < 200; i += 37) assert.ok(await getAlert(store, `gc${i}`));
+    });
+
+    it('purges raw notifications by age and by count', async () => {
+      await ingestNotifications(store, [notification([alert('p1', 'firing')], T0 - 10 * 86_400_000)], options);
+      const deleted = await purgeRawNotifications(store, T0 - 86_400_000, 3);
+      assert.ok(deleted >= 1);
+      const left = await store.db.selectFrom('notifications').select('received_at').execute();
+      assert.ok(left.length <= 3);
+      assert.ok(left.every((n) => n.received_at >= T0 - 86_400_000));
+    });
+  });
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, startApp, type RunningApp } from '../support/app.js';
+
+describe('GET /report/:fingerprint', () => {
+  let s: RunningApp;
+  before(async () => {
+    s = await startApp();
+  });
+  after(() => s.stop());
+
+  const hostile = {
+    labels: { alertname: '<script>alert(1)</script>', namespace: 'prod"><img src=x onerror=alert(2)>', instance: 'web-1' },
+    annotations: { summary: '<b>bold</b> & "quoted"', runbook_url: 'javascript:alert(3)' },
+    generatorURL: 'http://prometheus:9090/graph?g0.expr=up%3D%3D0',
+    fingerprint: 'xss1',
+    startsAt: '2024-01-15T10:30:00Z',
+  };
+
+  it('escapes every value, refuses javascript: links, and sends a strict CSP', async () => {
+    await s.postWebhook({ alerts: [hostile] });
+    const res = await eventually(async () => {
+      const r = await fetch(`${s.url}/report/xss1`);
+      const html = await r.text();
+      return html.includes('Analysis in progress') ? undefined : { r, html };
+    });
+    assert.equal(res.r.status, 200);
+    assert.match(res.r.headers.get('content-type') ?? '', /^text\/html/);
+    const csp = res.r.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /script-src/);
+    assert.ok(!res.html.includes('<script>'), 'no raw script tag');
+    assert.ok(!res.html.includes('<img src=x'), 'no raw img tag');
+    assert.ok(res.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(res.html.includes('&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;'));
+    assert.ok(!res.html.includes('href="javascript:'), 'javascript: URL is not a link');
+    assert.ok(res.html.includes('href="http://prometheus:9090/graph?g0.expr=up%3D%3D0"'), 'generatorURL is a link');
+    const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    assert.ok(nonce && res.html.includes(`<style nonce="${nonce}">`));
+  });
+
+  it('shows labels, annotations, the timeline and the history facts once analysed', async () => {
+    const html = await (await fetch(`${s.url}/report/xss1`)).text();
+    for (const text of ['Labels', 'Annotations', 'Timeline', 'History', 'Occurrences', 'Flapping', 'web-1']) {
+      assert.ok(html.includes(text), `page shows ${text}`);
+    }
+    assert.ok(!html.includes('http-equiv="refresh"'), 'a complete report does not refresh');
+  });
+
+  it('shows a processing state that refreshes itself while the analysis is pending', async () => {
+    const t = await startApp();
+    try {
+      // Workers stopped: the analyze job stays queued.
+      await t.app.workers.stop(0);
+      await t.postWebhook({ alerts: [{ labels: { alertname: 'Pending' }, fingerprint: 'pending1' }] });
+      const page = await (await fetch(`${t.url}/report/pending1`)).text();
+      const json = (await (await fetch(`${t.url}/api/v1/reports/pending1`)).json()) as { state: string };
+      assert.equal(json.state, 'processing');
+      assert.ok(page.includes('http-equiv="refresh" content="5"'));
+      assert.ok(page.includes('Analysis in progress'));
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('answers 404 with a page for an unknown fingerprint, and 404 JSON from the API', async () => {
+    const res = await fetch(`${s.url}/report/${encodeURIComponent('<nope>')}`);
+    assert.equal(res.status, 404);
+    const html = await res.text();
+    assert.ok(html.includes('Report not found') && html.includes('&lt;nope&gt;'));
+    const api = await fetch(`${s.url}/api/v1/reports/nope`);
+    assert.equal(api.status, 404);
+    assert.match(((await api.json()) as { detail: string }).detail, /no alert with fingerprint "nope"/);
+  });
+
+  it('returns the same report as JSON', async () => {
+    const json = (await (await fetch(`${s.url}/api/v1/reports/xss1`)).json()) as {
+      fingerprint: string;
+      state: string;
+      alert: { labels: Record<string, string>; startsAt: string };
+      facts: { occurrences: number; flapping: boolean };
+      occurrences: unknown[];
+      links: { source: string | null; runbook: string | null };
+    };
+    assert.equal(json.fingerprint, 'xss1');
+    assert.equal(json.state, 'complete');
+    assert.equal(json.alert.labels.instance, 'web-1');
+    assert.equal(json.alert.startsAt, '2024-01-15T10:30:00.000Z');
+    assert.equal(json.facts.occurrences, 1);
+    assert.equal(json.facts.flapping, false);
+    assert.equal(json.occurrences.length, 1);
+    assert.equal(json.links.runbook, null);
+    assert.equal(json.links.source, hostile.generatorURL);
+  });
+});
