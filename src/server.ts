@@ -21,6 +21,8 @@ export interface AppOptions {
   now?: () => number;
   /** No log output at all (tests). */
   silent?: boolean;
+  /** Where JSON log lines go instead of stdout. */
+  logStream?: { write(line: string): void };
 }
 
 export interface App {
@@ -42,8 +44,9 @@ const requestSerializer = (req: { method: string; url: string; ip?: string }) =>
   remoteAddress: req.ip,
 });
 
-function loggerOptions(config: Config) {
+function loggerOptions(config: Config, stream?: { write(line: string): void }) {
   return {
+    ...(stream ? { stream } : {}),
     level: config.server.log_level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'], censor: '[redacted]' },
     serializers: { req: requestSerializer },
@@ -53,7 +56,7 @@ function loggerOptions(config: Config) {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? Date.now;
   const http = Fastify({
-    logger: options.silent ? false : loggerOptions(config),
+    logger: options.silent ? false : loggerOptions(config, options.logStream),
     logController: new LogController({ disableRequestLogging: !config.server.log_requests }),
     bodyLimit: config.server.body_limit,
     trustProxy: config.server.trusted_proxies.length > 0 ? config.server.trusted_proxies : false,

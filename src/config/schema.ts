@@ -74,7 +74,7 @@ export const RateLimitConfig = Type.Object(
 export const JobsConfig = Type.Object(
   {
     concurrency: Type.Integer({ minimum: 1, default: 8 }),
-    lease: Seconds(30, 'How long a claimed job stays with its worker before another may take it'),
+    lease: Seconds(10, 'How long a claimed job stays with its worker before another may take it; renewed while it runs'),
     max_attempts: Type.Integer({ minimum: 1, default: 10 }),
     poll_interval: Seconds(1, 'Fallback polling when no wake-up arrives'),
   },

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { makeTempDir, REPO_ROOT, startChildServer } from '../support/child-server.js';
+
+function jobStates(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, 'alertwire.db'), { readonly: true });
+  try {
+    const rows = db.prepare('select state, count(*) as n from jobs group by state').all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  } finally {
+    db.close();
+  }
+}
+
+describe('the server process', () => {
+  it('prints generated tokens and an alertmanager.yml snippet on first start only', async () => {
+    const dataDir = makeTempDir();
+    const env = { ALERTWIRE_WEBHOOK_TOKEN: '', ALERTWIRE_ADMIN_TOKEN: '' };
+    const first = await startChildServer({ dataDir, env });
+    let credentials: { webhook_token: string; admin_token: string };
+    try {
+      credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as typeof credentials;
+      assert.equal(statSync(join(dataDir, 'credentials.json')).mode & 0o777, 0o600);
+      const out = first.output();
+      assert.ok(out.includes(`credentials: '${credentials.webhook_token}'`), 'snippet carries the webhook token');
+      assert.ok(out.includes(credentials.admin_token));
+      const res = await fetch(`${first.url}/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${credentials.webhook_token}` },
+        body: JSON.stringify({ alerts: [{ labels: { alertname: 'FirstStart' } }] }),
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      await first.stop();
+    }
+    const second = await startChildServer({ dataDir, env });
+    try {
+      assert.ok(!second.output().includes(credentials.webhook_token), 'tokens are not printed again');
+    } finally {
+      await second.cleanup();
+    }
+  });
+
+  it('drains on SIGTERM: answered requests are stored, running jobs finish, exit code 0', async () => {
+    const server = await startChildServer();
+    const answered: string[] = [];
+    let refused = 0;
+    const send = async (i: number) => {
+      try {
+        const res = await fetch(`${server.url}/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${server.webhookToken}` },
+          body: JSON.stringify({ alerts: [{ labels: { alertname: 'Drain', n: String(i) }, fingerprint: `drain-${i}` }] }),
+        });
+        if (res.status === 200) answered.push(`drain-${i}`);
+        else refused++;
+        await res.arrayBuffer();
+      } catch {
+        refused++;
+      }
+    };
+    let next = 0;
+    const client = async () => {
+      while (next < 2000) await send(next++);
+    };
+    const clients = Array.from({ length: 16 }, client);
+    while (answered.length < 100) await new Promise((r) => setTimeout(r, 5));
+    const exit = await server.kill('SIGTERM');
+    next = 2000;
+    await Promise.all(clients);
+    assert.deepEqual(exit, { code: 0, signal: null }, server.output());
+    assert.ok(answered.length > 0, 'some requests were answered before the drain');
+    const db = new Database(join(server.dataDir, 'alertwire.db'), { readonly: true });
+    try {
+      const stored = new Set((db.prepare('select fingerprint from alerts').all() as { fingerprint: string }[]).map((r) => r.fingerprint));
+      for (const fp of answered) assert.ok(stored.has(fp), `${fp} was answered 200 and must be stored`);
+    } finally {
+      db.close();
+    }
+    const states = jobStates(server.dataDir);
+    assert.equal(states.running ?? 0, 0, 'no job is left leased by the stopped process');
+    assert.equal(states.dead ?? 0, 0);
+    const restarted = await startChildServer({ dataDir: server.dataDir, webhookToken: server.webhookToken });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((jobStates(server.dataDir).pending ?? 0) + (jobStates(server.dataDir).running ?? 0) > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const after = jobStates(server.dataDir);
+      assert.equal((after.pending ?? 0) + (after.running ?? 0), 0, `every queued job completes after restart: ${JSON.stringify(after)}`);
+      assert.equal(after.done, answered.length);
+    } finally {
+      await restarted.cleanup();
+      await server.cleanup();
+    }
+  });
+
+  it('runs as `alertwire` through the package bin', () => {
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'alertwire.js'), '--help'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Usage: alertwire <command>/);
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    assert.equal(pkg.bin.alertwire, 'bin/alertwire.js');
+  });
+});
