@@ -47,3 +47,17 @@ export function detectFormat(payload: WebhookPayload): PayloadFormat {
   if (payload.version === '4' || payload.groupKey !== undefined) return 'alertmanager';
   return 'generic';
 }
+
+/** The answer to an accepted notification, exactly OnCallM's shape. */
+export const WebhookResponseSchema = Type.Object({
+  status: Type.Literal('success'),
+  message: Type.String(),
+  report_urls: Type.Array(
+    Type.Object({
+      fingerprint: Type.String(),
+      alert_name: Type.String(),
+      namespace: Type.String(),
+      report_url: Type.String(),
+    }),
+  ),
+});

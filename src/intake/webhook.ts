@@ -7,7 +7,7 @@ import { errorReason } from '../observability/metrics.js';
 import type { Readiness } from '../observability/health.js';
 import { requireToken } from './auth.js';
 import { HttpError } from './errors.js';
-import { detectFormat, WebhookPayloadSchema, type WebhookPayload } from './payload.js';
+import { detectFormat, WebhookPayloadSchema, WebhookResponseSchema, type WebhookPayload } from './payload.js';
 import type { RateLimits } from './rate-limit.js';
 
 export interface WebhookDeps {
@@ -47,7 +47,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
   typed.post(
     '/webhook',
     {
-      schema: { body: WebhookPayloadSchema },
+      schema: { body: WebhookPayloadSchema, response: { 200: WebhookResponseSchema } },
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         if (!deps.readiness.ready()) throw new HttpError(503, 'Service not initialised', { 'Retry-After': '5' });
         const { headers } = await deps.rateLimits.consume(request.ip);
@@ -84,7 +84,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
         else deps.metrics.alertsReceived.inc({ status: a.status });
       });
       return {
-        status: 'success',
+        status: 'success' as const,
         message: 'Alerts queued for analysis',
         report_urls: alerts.map((a) => ({
           fingerprint: a.fingerprint,

@@ -127,21 +127,29 @@ export async function listOccurrences(store: Store, fingerprint: string, limit =
     .execute();
 }
 
-/** Firing alerts other than `fingerprint` that share its instance, namespace or job. */
+/**
+ * Firing alerts other than `fingerprint` that share its instance, namespace or job, newest
+ * first. One indexed query per key, so a storm of thousands of alerts on one job stays cheap.
+ */
 export async function findFiringNeighbours(
   store: Store,
   alert: Pick<AlertRow, 'fingerprint' | 'instance' | 'namespace' | 'job'>,
   limit = 50,
 ): Promise<AlertRow[]> {
-  const keys = (['instance', 'namespace', 'job'] as const).filter((k) => alert[k] !== null);
-  if (keys.length === 0) return [];
-  return store.db
-    .selectFrom('alerts')
-    .selectAll()
-    .where('status', '=', 'firing')
-    .where('fingerprint', '!=', alert.fingerprint)
-    .where((eb) => eb.or(keys.map((k) => eb(k, '=', alert[k] as string))))
-    .orderBy('starts_at', 'desc')
-    .limit(limit)
-    .execute();
+  const found = new Map<string, AlertRow>();
+  for (const key of ['instance', 'namespace', 'job'] as const) {
+    const value = alert[key];
+    if (value === null) continue;
+    const rows = await store.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('status', '=', 'firing')
+      .where(key, '=', value)
+      .where('fingerprint', '!=', alert.fingerprint)
+      .orderBy('starts_at', 'desc')
+      .limit(limit)
+      .execute();
+    for (const row of rows) found.set(row.fingerprint, row);
+  }
+  return [...found.values()].sort((a, b) => b.starts_at - a.starts_at).slice(0, limit);
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Store } from './database.js';
 import type { Database, JobRow } from './tables.js';
 
@@ -60,38 +60,52 @@ export async function enqueueJobs(
 
 /**
  * Takes up to `limit` due jobs for `owner` with a lease. A running job whose lease expired
- * (its worker died) is due again. PostgreSQL skips rows other replicas hold locked.
+ * (its worker died) is due again. PostgreSQL skips rows other replicas hold locked. Expired
+ * leases and pending jobs are claimed by two statements so each is an ordered index range
+ * scan, however long the backlog.
  */
 export async function claimDueJobs(
   store: Store,
   options: { owner: string; limit: number; leaseMs: number; now: number; kinds?: readonly string[] },
 ): Promise<ClaimedJob[]> {
-  const { owner, limit, leaseMs, now } = options;
-  const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  const kindFilter = options.kinds && options.kinds.length > 0 ? sql`and kind in (${sql.join(options.kinds)})` : sql``;
-  const result = await sql<JobRow>`
-    update jobs set state = 'running', lease_owner = ${owner}, lease_expires_at = ${now + leaseMs},
-      attempts = attempts + 1, updated_at = ${now}
-    where id in (
-      select id from jobs
-      where ((state = 'pending' and run_at <= ${now}) or (state = 'running' and lease_expires_at < ${now}))
-      ${kindFilter}
-      order by run_at, id
-      limit ${limit}
-      ${lock}
-    )
-    returning *`.execute(store.db);
+  const expired = await claimWhere(store, options, sql`state = 'running' and lease_expires_at < ${options.now}`, sql`lease_expires_at`, options.limit);
+  const pending =
+    expired.length < options.limit
+      ? await claimWhere(store, options, sql`state = 'pending' and run_at <= ${options.now}`, sql`run_at, id`, options.limit - expired.length)
+      : [];
   // UPDATE … RETURNING does not keep the subquery's order.
-  const rows = [...result.rows].sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
+  const rows = [...expired, ...pending].sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
   return rows.map((row) => ({
     id: Number(row.id),
     kind: row.kind,
     payload: JSON.parse(row.payload) as unknown,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
-    owner,
+    owner: options.owner,
     createdAt: row.created_at,
   }));
+}
+
+async function claimWhere(
+  store: Store,
+  options: { owner: string; leaseMs: number; now: number; kinds?: readonly string[] },
+  condition: RawBuilder<unknown>,
+  order: RawBuilder<unknown>,
+  limit: number,
+): Promise<JobRow[]> {
+  const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const kindFilter = options.kinds && options.kinds.length > 0 ? sql`and kind in (${sql.join(options.kinds)})` : sql``;
+  const result = await sql<JobRow>`
+    update jobs set state = 'running', lease_owner = ${options.owner}, lease_expires_at = ${options.now + options.leaseMs},
+      attempts = attempts + 1, updated_at = ${options.now}
+    where id in (
+      select id from jobs where ${condition} ${kindFilter}
+      order by ${order}
+      limit ${limit}
+      ${lock}
+    )
+    returning *`.execute(store.db);
+  return result.rows;
 }
 
 /** Marks jobs done, but only those still leased to their owner (fencing a reclaimed job). */

@@ -33,8 +33,9 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .addColumn('received_count', 'integer', (c) => c.notNull())
           .addColumn('occurrence_count', 'integer', (c) => c.notNull())
           .execute();
+        // (status, key, starts_at): "newest firing alerts on this target" is an index range scan.
         for (const column of ['namespace', 'instance', 'job', 'alertname'] as const) {
-          await db.schema.createIndex(`alerts_status_${column}`).on('alerts').columns(['status', column]).execute();
+          await db.schema.createIndex(`alerts_status_${column}`).on('alerts').columns(['status', column, 'starts_at']).execute();
         }
         await db.schema.createIndex('alerts_last_seen').on('alerts').column('last_seen').execute();
 
