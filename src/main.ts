@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { credentialsBanner } from './config/credentials.js';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load.js';
 import { openStore } from './store/database.js';
-import { migrateToLatest } from './store/migrations.js';
+import { migrateToLatest } from './store/migrations/index.js';
 import { createApp } from './server.js';
 
 const USAGE = `Usage: alertwire <command> [options]

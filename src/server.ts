@@ -12,9 +12,10 @@ import { healthRoutes } from './observability/health.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore, type Store } from './store/database.js';
 import { GroupCommitter } from './store/group-commit.js';
+import { SecretBox } from './store/secrets.js';
 import { purgeRawNotifications } from './store/ingest.js';
 import { purgeFinishedJobs } from './store/jobs.js';
-import { migrateToLatest } from './store/migrations.js';
+import { migrateToLatest } from './store/migrations/index.js';
 import { reportPageRoutes } from './web/routes.js';
 
 export interface AppOptions {
@@ -71,6 +72,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     poolSize: config.database.pool_size,
   });
   const metrics = new Metrics(store);
+  const secrets = SecretBox.load(config.data_dir, process.env.ALERTWIRE_SECRET_KEY);
+  void secrets;
   let ready = false;
   let listening = '';
   const externalUrl = () => (config.server.external_url || listening).replace(/\/+$/, '');

@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ProvisionedContactPoints } from './contact-points.js';
+import { ProvisionedReceivers } from './receivers.js';
 
 /**
  * The configuration file's schema. Keys are snake_case, as in alertmanager.yml, so users can
@@ -100,6 +102,8 @@ export const ConfigSchema = Type.Object(
     rate_limit: RateLimitConfig,
     jobs: JobsConfig,
     retention: RetentionConfig,
+    receivers: ProvisionedReceivers,
+    contact_points: ProvisionedContactPoints,
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AlertFormatError, alertName, alertNamespace, normalizeAlert, type Alert } from '../model/alert.js';
 import type { GroupCommitter } from '../store/group-commit.js';
+import type { NotificationMeta } from '../store/ingest.js';
 import type { Metrics } from '../observability/metrics.js';
 import { errorReason } from '../observability/metrics.js';
 import type { Readiness } from '../observability/health.js';
@@ -34,6 +35,21 @@ export function alertsOf(payload: WebhookPayload, now: number): Alert[] {
     if (error instanceof AlertFormatError) throw new HttpError(400, error.message);
     throw error;
   }
+}
+
+/** The group-level fields, with what Alertmanager would have sent where the payload is silent. */
+export function notificationMeta(payload: WebhookPayload): NotificationMeta {
+  return {
+    receiver: payload.receiver ?? '',
+    status: payload.status ?? (payload.alerts.some((a) => a.status !== 'resolved') ? 'firing' : 'resolved'),
+    groupKey: payload.groupKey ?? '',
+    groupLabels: payload.groupLabels ?? {},
+    commonLabels: payload.commonLabels ?? {},
+    commonAnnotations: payload.commonAnnotations ?? {},
+    externalURL: payload.externalURL ?? '',
+    truncatedAlerts: payload.truncatedAlerts ?? 0,
+    ...(payload.orgId !== undefined ? { orgId: payload.orgId } : {}),
+  };
 }
 
 export function reportUrl(externalUrl: string, fingerprint: string): string {
@@ -73,6 +89,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
           body: request.rawBody ?? JSON.stringify(payload),
           receivedAt,
           alerts,
+          meta: notificationMeta(payload),
         });
       } catch (error) {
         request.log.error({ err: error }, 'storing a notification failed');

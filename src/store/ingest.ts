@@ -4,14 +4,31 @@ import { alertRowFrom, loadAlertsForUpdate, upsertAlerts, upsertOccurrences, typ
 import { announceJobs, enqueueJobs, type JobSpec } from './jobs.js';
 import type { AlertRow } from './tables.js';
 
+/** The group-level fields of an inbound notification, as far as the payload had them. */
+export interface NotificationMeta {
+  receiver: string;
+  status: string;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  truncatedAlerts: number;
+  orgId?: number;
+}
+
 /** One inbound notification as intake accepted it. */
 export interface InboundNotification {
+  /** 'webhook', or 'receiver:<id>' for a receiver hook. */
   source: string;
   format: string;
   remoteAddr: string;
   body: string;
   receivedAt: number;
   alerts: Alert[];
+  meta?: NotificationMeta;
+  /** Jobs this notification causes beyond the common ones, given its alerts that were stored. */
+  planJobs?: (stored: readonly StoredAlert[]) => JobSpec[];
 }
 
 /** An alert that was stored (not a duplicate), with what it changed. */
@@ -124,7 +141,8 @@ export async function ingestNotifications(
     await insertRawNotifications(trx, notifications);
     await upsertAlerts(trx, [...batch.dirty.values()]);
     await upsertOccurrences(trx, [...batch.occurrences.values()]);
-    const jobsEnqueued = await enqueueJobs(trx, options.planJobs(batch.stored), now, options.maxAttempts);
+    const jobs = [...options.planJobs(batch.stored), ...notifications.flatMap((n) => n.planJobs?.(batch.stored.filter((st) => st.notification === n)) ?? [])];
+    const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
     if (jobsEnqueued > 0) await announceJobs(trx, store);
     return { outcomes, jobsEnqueued };
   });

@@ -106,6 +106,7 @@ function encodeInto(v: unknown, indent: string | null, prefix: string): string {
   const i = intOf(v);
   if (i !== undefined) return i.toString();
   const inner = indent === null ? '' : prefix + indent;
+  if ((v instanceof GoSlice || v instanceof GoMap) && v.isNil) return 'null';
   if (Array.isArray(v) || v instanceof GoSlice) {
     const items = Array.isArray(v) ? (v as unknown[]) : v.items;
     if (items.length === 0) return '[]';

@@ -45,6 +45,8 @@ export interface GoMethod {
 export interface GoType {
   readonly name: string;
   readonly kind: Kind;
+  /** For named types, the name of the underlying type (template.KV: map[string]string). */
+  readonly underlying?: string;
   readonly elem?: GoType;
   readonly methods?: ReadonlyMap<string, GoMethod>;
   /** Struct fields in declaration order, with their JSON names ("-" = skipped, "name,omitempty"). */
@@ -59,6 +61,8 @@ export class GoSlice extends GoValue {
   constructor(
     readonly type: GoType,
     readonly items: readonly unknown[],
+    /** A nil slice: empty, but JSON null. */
+    readonly isNil = false,
   ) {
     super();
   }
@@ -69,6 +73,8 @@ export class GoMap extends GoValue {
     readonly type: GoType,
     /** Own-property record; values must all be of `type.elem`. */
     readonly entries: Readonly<Record<string, unknown>>,
+    /** A nil map: empty, but JSON null. */
+    readonly isNil = false,
   ) {
     super();
   }
