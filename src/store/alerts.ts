@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { alertName, type Alert, type AlertStatus } from '../model/alert.js';
 import type { Store } from './database.js';
-import type { AlertRow, Database, OccurrenceRow } from './tables.js';
+import type { AlertRow, Database, OccurrenceRow, ReceiptRow } from './tables.js';
 
 const CHUNK = 500;
 
@@ -16,6 +16,42 @@ export async function loadAlertsForUpdate(trx: Trx, store: Store, fingerprints: 
     for (const row of await q.execute()) found.set(row.fingerprint, row);
   }
   return found;
+}
+
+/** The receipts of these (source, fingerprint) pairs, keyed `source\u0000fingerprint`. */
+export async function loadReceipts(trx: Trx, store: Store, keys: readonly { source: string; fingerprint: string }[]): Promise<Map<string, ReceiptRow>> {
+  const bySource = new Map<string, string[]>();
+  for (const k of keys) bySource.set(k.source, [...(bySource.get(k.source) ?? []), k.fingerprint]);
+  const found = new Map<string, ReceiptRow>();
+  for (const [source, fps] of bySource) {
+    for (let i = 0; i < fps.length; i += CHUNK) {
+      let q = trx.selectFrom('receipts').selectAll().where('source', '=', source).where('fingerprint', 'in', fps.slice(i, i + CHUNK));
+      if (store.dialect === 'postgres') q = q.forUpdate();
+      for (const row of await q.execute()) found.set(receiptKey(row.source, row.fingerprint), row);
+    }
+  }
+  return found;
+}
+
+export function receiptKey(source: string, fingerprint: string): string {
+  return `${source}\u0000${fingerprint}`;
+}
+
+export async function upsertReceipts(trx: Trx, rows: readonly ReceiptRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await trx
+      .insertInto('receipts')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((oc) =>
+        oc.columns(['source', 'fingerprint']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          starts_at: eb.ref('excluded.starts_at'),
+          last_at: eb.ref('excluded.last_at'),
+          seq: eb.ref('excluded.seq'),
+        })),
+      )
+      .execute();
+  }
 }
 
 export function alertRowFrom(alert: Alert, source: string, previous: AlertRow | undefined, now: number): AlertRow {

@@ -1,8 +1,18 @@
 import type { Alert } from '../model/alert.js';
 import type { Store } from './database.js';
-import { alertRowFrom, loadAlertsForUpdate, upsertAlerts, upsertOccurrences, type OccurrenceUpdate, type Trx } from './alerts.js';
+import {
+  alertRowFrom,
+  loadAlertsForUpdate,
+  loadReceipts,
+  receiptKey,
+  upsertAlerts,
+  upsertOccurrences,
+  upsertReceipts,
+  type OccurrenceUpdate,
+  type Trx,
+} from './alerts.js';
 import { announceJobs, enqueueJobs, type JobSpec } from './jobs.js';
-import type { AlertRow } from './tables.js';
+import type { AlertRow, ReceiptRow } from './tables.js';
 
 /** The group-level fields of an inbound notification, as far as the payload had them. */
 export interface NotificationMeta {
@@ -37,6 +47,8 @@ export interface StoredAlert {
   notification: InboundNotification;
   newOccurrence: boolean;
   previousStatus: string | null;
+  /** How many times this source has delivered this alert, this one included (repeats count). */
+  receiptSeq: number;
 }
 
 export interface IngestOutcome {
@@ -65,20 +77,29 @@ function continueEpisode(alert: Alert, previous: AlertRow | undefined): Alert {
 
 /** Work accumulated across the notifications of one transaction. */
 class IngestBatch {
-  readonly alerts = new Map<string, AlertRow>();
   readonly dirty = new Map<string, AlertRow>();
+  readonly dirtyReceipts = new Map<string, ReceiptRow>();
   readonly occurrences = new Map<string, OccurrenceUpdate>();
   readonly stored: StoredAlert[] = [];
 
-  constructor(existing: Map<string, AlertRow>, private readonly options: IngestOptions, private readonly now: number) {
-    for (const [fp, row] of existing) this.alerts.set(fp, row);
-  }
+  constructor(
+    private readonly alerts: Map<string, AlertRow>,
+    private readonly receipts: Map<string, ReceiptRow>,
+    private readonly options: IngestOptions,
+    private readonly now: number,
+  ) {}
 
-  /** Applies one alert; returns true when it is a duplicate within the window. */
+  /** Applies one alert; returns true when it is a duplicate, from the same source, within the window. */
   apply(given: Alert, notification: InboundNotification): boolean {
     const previous = this.alerts.get(given.fingerprint);
     const alert = continueEpisode(given, previous);
-    if (previous && this.isDuplicate(previous, alert)) return true;
+    const key = receiptKey(notification.source, alert.fingerprint);
+    const receipt = this.receipts.get(key);
+    if (receipt && this.isDuplicate(receipt, alert)) return true;
+    const seq = (receipt?.seq ?? 0) + 1;
+    const nextReceipt = { source: notification.source, fingerprint: alert.fingerprint, status: alert.status, starts_at: alert.startsAt, last_at: this.now, seq };
+    this.receipts.set(key, nextReceipt);
+    this.dirtyReceipts.set(key, nextReceipt);
     this.recordOccurrence(alert);
     // An episode older than the stored one only joins the history; it must not roll the alert back.
     if (previous && alert.startsAt < previous.starts_at) return false;
@@ -90,15 +111,16 @@ class IngestBatch {
       notification,
       newOccurrence: !previous || previous.starts_at !== alert.startsAt,
       previousStatus: previous?.status ?? null,
+      receiptSeq: seq,
     });
     return false;
   }
 
-  private isDuplicate(previous: AlertRow, alert: Alert): boolean {
+  private isDuplicate(receipt: ReceiptRow, alert: Alert): boolean {
     return (
-      previous.status === alert.status &&
-      previous.starts_at === alert.startsAt &&
-      this.now - previous.last_seen < this.options.dedupWindowMs
+      receipt.status === alert.status &&
+      receipt.starts_at === alert.startsAt &&
+      this.now - receipt.last_at < this.options.dedupWindowMs
     );
   }
 
@@ -136,10 +158,17 @@ export async function ingestNotifications(
   const now = options.now();
   return store.db.transaction().execute(async (trx) => {
     const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
-    const batch = new IngestBatch(await loadAlertsForUpdate(trx, store, fingerprints), options, now);
+    const receiptKeys = notifications.flatMap((n) => n.alerts.map((a) => ({ source: n.source, fingerprint: a.fingerprint })));
+    const batch = new IngestBatch(
+      await loadAlertsForUpdate(trx, store, fingerprints),
+      await loadReceipts(trx, store, receiptKeys),
+      options,
+      now,
+    );
     const outcomes = notifications.map((n) => ({ deduplicated: n.alerts.map((a) => batch.apply(a, n)) }));
     await insertRawNotifications(trx, notifications);
     await upsertAlerts(trx, [...batch.dirty.values()]);
+    await upsertReceipts(trx, [...batch.dirtyReceipts.values()]);
     await upsertOccurrences(trx, [...batch.occurrences.values()]);
     const jobs = [...options.planJobs(batch.stored), ...notifications.flatMap((n) => n.planJobs?.(batch.stored.filter((st) => st.notification === n)) ?? [])];
     const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);

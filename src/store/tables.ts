@@ -33,6 +33,15 @@ export interface OccurrencesTable {
   received_count: number;
 }
 
+export interface ReceiptsTable {
+  source: string;
+  fingerprint: string;
+  status: string;
+  starts_at: number;
+  last_at: number;
+  seq: number;
+}
+
 export interface NotificationsTable {
   id: Generated<number>;
   received_at: number;
@@ -71,6 +80,7 @@ export interface ReportsTable {
 export interface Database {
   alerts: AlertsTable;
   occurrences: OccurrencesTable;
+  receipts: ReceiptsTable;
   notifications: NotificationsTable;
   jobs: JobsTable;
   reports: ReportsTable;
@@ -80,4 +90,5 @@ export type AlertRow = Selectable<AlertsTable>;
 export type OccurrenceRow = Selectable<OccurrencesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
+export type ReceiptRow = Selectable<ReceiptsTable>;
 export type ReportRow = Selectable<ReportsTable>;

@@ -74,6 +74,19 @@ for (const dialect of DIALECTS) {
       assert.equal(row?.occurrence_count, 1);
     });
 
+    it('deduplicates per source: the same alert from another source is stored, with its own count', async () => {
+      clock = T0;
+      const fromHook = { ...notification([alert('f5', 'firing')]), source: 'receiver:r1' };
+      const first = await ingestNotifications(store, [notification([alert('f5', 'firing')]), fromHook], options);
+      assert.deepEqual(first.outcomes, [{ deduplicated: [false] }, { deduplicated: [false] }]);
+      clock = T0 + 1000;
+      const again = await ingestNotifications(store, [{ ...fromHook }], options);
+      assert.deepEqual(again.outcomes, [{ deduplicated: [true] }]);
+      const receipts = await store.db.selectFrom('receipts').selectAll().where('fingerprint', '=', 'f5').orderBy('source').execute();
+      assert.deepEqual(receipts.map((r) => [r.source, r.seq]), [['receiver:r1', 1], ['webhook', 1]]);
+      assert.equal((await getAlert(store, 'f5'))?.received_count, 2);
+    });
+
     it('deduplicates repeats inside one batch', async () => {
       clock = T0;
       const { outcomes } = await ingestNotifications(

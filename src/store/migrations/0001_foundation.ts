@@ -46,6 +46,17 @@ export function foundation(dialect: DialectName): Migration {
         unique (fingerprint, starts_at)
       )`.execute(db);
 
+      // Per source, the last stored receipt of each alert: what deduplication compares with.
+      await sql`create table receipts (
+        source text not null,
+        fingerprint text not null,
+        status text not null,
+        starts_at ${sql.raw(big)} not null,
+        last_at ${sql.raw(big)} not null,
+        seq integer not null,
+        primary key (source, fingerprint)
+      )`.execute(db);
+
       await sql`create table notifications (
         ${id('id')},
         received_at ${sql.raw(big)} not null,
