@@ -1,0 +1,86 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { AlertExtras, AlertStatus } from '../model/alert.js';
+import type { NotificationMeta } from '../store/ingest.js';
+
+/**
+ * What an action did. `failed` with `transient` means "try again later" (the job is retried and
+ * the hook answers 5xx so Alertmanager retries too); without `transient` it is final.
+ */
+export type Decision = 'applied' | 'skipped' | 'dry-run' | 'rejected' | 'failed';
+
+/** An alert as the action sees it: the stored snapshot of what the notification carried. */
+export interface AlertSnapshot {
+  fingerprint: string;
+  status: AlertStatus;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  endsAt: number | null;
+  generatorURL: string;
+  extras: AlertExtras;
+}
+
+export interface ActionContext {
+  receiver: { id: string; name: string };
+  /** firing: the receiver's action; resolved: its configured reverse action. */
+  trigger: 'firing' | 'resolved';
+  /** Alerts that met the receiver's conditions; empty for an empty POST. */
+  alerts: AlertSnapshot[];
+  meta: NotificationMeta | null;
+  /** The parsed request body (null for an empty POST). */
+  payload: unknown;
+  externalUrl: string;
+  now: () => number;
+  /** Aborted when the server shuts down; long actions stop and are retried elsewhere. */
+  signal: AbortSignal;
+  /** When an action on `target` in `direction` last changed something (for cooldowns). */
+  lastApplied(target: string, direction: string): Promise<number | null>;
+}
+
+export interface ActionOutcome {
+  decision: Decision;
+  reason: string;
+  /** What was acted on, e.g. `deployment/prod/web` or a URL or a command name. */
+  target?: string;
+  direction?: 'up' | 'down';
+  from?: number;
+  to?: number;
+  cooldownUntil?: number;
+  exitCode?: number | null;
+  /** Captured output or response excerpt, already truncated. */
+  output?: string;
+  transient?: boolean;
+}
+
+export interface Action {
+  run(context: ActionContext): Promise<ActionOutcome>;
+  /** Called when an alert resolves: e.g. a command kind kills what still runs for it. */
+  onResolved?(receiverId: string, fingerprints: readonly string[]): void;
+  close?(): Promise<void>;
+}
+
+/** A problem with a receiver's settings, naming the field (`action.max`). */
+export interface SettingsIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * One kind of action: its settings schema (TypeBox, validated on save), the semantic checks a
+ * schema cannot express (min ≤ max, templates that parse), and how to build the action.
+ */
+export interface ActionKind<S> {
+  kind: string;
+  settings: TSchema;
+  /** Paths of secret fields inside the settings (encrypted at rest, shown as "[set]"). */
+  secretPaths: readonly (readonly string[])[];
+  check(settings: S): SettingsIssue[];
+  create(settings: S, deps: ActionDeps): Action;
+}
+
+export interface ActionDeps {
+  /** Kubernetes access for the scale kind: kubeconfig path and context, or in-cluster. */
+  kubernetes: { kubeconfig: string; context: string; inCluster: boolean };
+  /** Environment variables of the server that commands may see. */
+  commandEnvAllowlist: readonly string[];
+}
