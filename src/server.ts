@@ -1,10 +1,16 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { actJobKind } from './actions/act-job.js';
+import { provisionReceivers } from './actions/receiver-service.js';
 import { analyzeJobKind, planAnalysis } from './analysis/analyze-job.js';
+import { adminScope } from './api/admin-auth.js';
+import { executionApiRoutes } from './api/executions.js';
+import { receiverApiRoutes } from './api/receivers.js';
 import { reportApiRoutes } from './api/reports.js';
 import { ensureCredentials, type Credentials } from './config/credentials.js';
 import type { Config } from './config/schema.js';
 import { installErrorHandler } from './intake/errors.js';
+import { hookRoutes } from './intake/hooks.js';
 import { RateLimits } from './intake/rate-limit.js';
 import { reportUrl, webhookRoutes } from './intake/webhook.js';
 import { JobRunner } from './jobs/runner.js';
@@ -73,13 +79,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const metrics = new Metrics(store);
   const secrets = SecretBox.load(config.data_dir, process.env.ALERTWIRE_SECRET_KEY);
-  void secrets;
+  const shutdown = new AbortController();
   let ready = false;
   let listening = '';
   const externalUrl = () => (config.server.external_url || listening).replace(/\/+$/, '');
   const readiness = { ready: () => ready };
 
-  const runner = new JobRunner(store, [analyzeJobKind(store, now)], {
+  const act = actJobKind({
+    store,
+    secrets,
+    actionDeps: {
+      kubernetes: { kubeconfig: config.actions.kubeconfig, context: config.actions.kube_context, inCluster: config.actions.kubeconfig === '' },
+      commandEnvAllowlist: config.actions.command_env_allowlist,
+    },
+    externalUrl: () => externalUrl(),
+    now,
+    log,
+    registry: metrics.registry,
+    signal: shutdown.signal,
+  });
+  const runner = new JobRunner(store, [analyzeJobKind(store, now), act], {
     concurrency: config.jobs.concurrency,
     batchSize: 50,
     leaseMs: config.jobs.lease * 1000,
@@ -126,6 +145,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     now,
   });
+  await http.register(hookRoutes, {
+    store,
+    committer,
+    secrets,
+    rateLimits,
+    readiness,
+    now,
+    answerTimeoutMs: config.actions.answer_timeout * 1000,
+  });
+  await http.register(adminScope, {
+    adminToken: credentials.adminToken,
+    register: async (scope) => {
+      await scope.register(receiverApiRoutes, { store, secrets, externalUrl: () => externalUrl(), now });
+      await scope.register(executionApiRoutes, { store, now, wake: () => runner.wake() });
+    },
+  });
   await http.register(reportPageRoutes, { store });
   await http.register(reportApiRoutes, { store, reportUrl: (fp: string) => reportUrl(externalUrl(), fp) });
 
@@ -154,6 +189,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       listening = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       const applied = await migrateToLatest(store);
       if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+      await provisionReceivers(store, secrets, config.receivers, now());
       await runner.start();
       retention = setInterval(() => void purge(), 10 * 60 * 1000);
       retention.unref();
@@ -167,6 +203,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await http.close();
       await committer.drain();
       if (runner.running) await runner.stop(config.server.shutdown_timeout * 1000);
+      shutdown.abort();
+      await act.close();
       redis?.disconnect();
       await store.close();
     },

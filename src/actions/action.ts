@@ -76,6 +76,11 @@ export interface ActionKind<S> {
   secretPaths: readonly (readonly string[])[];
   check(settings: S): SettingsIssue[];
   create(settings: S, deps: ActionDeps): Action;
+  /**
+   * What the action changes, when two receivers may touch the same thing (a workload scaled up
+   * by one and down by another): actions on one target run one at a time, across replicas.
+   */
+  target?(settings: S): string;
 }
 
 export interface ActionDeps {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ProvisionedContactPoints } from './contact-points.js';
-import { ProvisionedReceivers } from './receivers.js';
+import { ActionsConfig, ProvisionedReceivers } from './receivers.js';
 
 /**
  * The configuration file's schema. Keys are snake_case, as in alertmanager.yml, so users can
@@ -102,6 +102,7 @@ export const ConfigSchema = Type.Object(
     rate_limit: RateLimitConfig,
     jobs: JobsConfig,
     retention: RetentionConfig,
+    actions: ActionsConfig,
     receivers: ProvisionedReceivers,
     contact_points: ProvisionedContactPoints,
   },

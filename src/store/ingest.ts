@@ -11,6 +11,7 @@ import {
   type OccurrenceUpdate,
   type Trx,
 } from './alerts.js';
+import { insertExecutions, type NewExecution } from './executions.js';
 import { announceJobs, enqueueJobs, type JobSpec } from './jobs.js';
 import type { AlertRow, ReceiptRow } from './tables.js';
 
@@ -37,8 +38,14 @@ export interface InboundNotification {
   receivedAt: number;
   alerts: Alert[];
   meta?: NotificationMeta;
-  /** Jobs this notification causes beyond the common ones, given its alerts that were stored. */
-  planJobs?: (stored: readonly StoredAlert[]) => JobSpec[];
+  /** Work this notification causes beyond the common jobs, given its alerts that were stored. */
+  plan?: (stored: readonly StoredAlert[]) => NotificationPlan;
+}
+
+/** Jobs and the execution records that let a caller follow them, written with the alerts. */
+export interface NotificationPlan {
+  jobs: JobSpec[];
+  executions: NewExecution[];
 }
 
 /** An alert that was stored (not a duplicate), with what it changed. */
@@ -170,7 +177,9 @@ export async function ingestNotifications(
     await upsertAlerts(trx, [...batch.dirty.values()]);
     await upsertReceipts(trx, [...batch.dirtyReceipts.values()]);
     await upsertOccurrences(trx, [...batch.occurrences.values()]);
-    const jobs = [...options.planJobs(batch.stored), ...notifications.flatMap((n) => n.planJobs?.(batch.stored.filter((st) => st.notification === n)) ?? [])];
+    const plans = notifications.flatMap((n) => (n.plan ? [n.plan(batch.stored.filter((st) => st.notification === n))] : []));
+    const jobs = [...options.planJobs(batch.stored), ...plans.flatMap((p) => p.jobs)];
+    await insertExecutions(trx, plans.flatMap((p) => p.executions), now);
     const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
     if (jobsEnqueued > 0) await announceJobs(trx, store);
     return { outcomes, jobsEnqueued };

@@ -77,6 +77,49 @@ export interface ReportsTable {
   updated_at: number;
 }
 
+export interface ReceiversTable {
+  id: string;
+  name: string;
+  kind: string;
+  enabled: number;
+  provisioned: number;
+  settings: string;
+  token_hashes: string;
+  created_at: number;
+  updated_at: number;
+  last_triggered_at: number | null;
+  last_decision: string | null;
+}
+
+export interface ExecutionsTable {
+  id: string;
+  receiver_id: string;
+  kind: string;
+  job_key: string;
+  alerts_hash: string;
+  trigger: string;
+  fingerprints: string;
+  state: string;
+  decision: string | null;
+  reason: string;
+  target: string | null;
+  direction: string | null;
+  from_replicas: number | null;
+  to_replicas: number | null;
+  cooldown_until: number | null;
+  exit_code: number | null;
+  output: string | null;
+  error: string | null;
+  duration_ms: number | null;
+  attempts: number;
+  request: string;
+  matched: string;
+  payload: string;
+  rerun_of: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   alerts: AlertsTable;
   occurrences: OccurrencesTable;
@@ -84,6 +127,8 @@ export interface Database {
   notifications: NotificationsTable;
   jobs: JobsTable;
   reports: ReportsTable;
+  receivers: ReceiversTable;
+  executions: ExecutionsTable;
 }
 
 export type AlertRow = Selectable<AlertsTable>;
@@ -92,3 +137,5 @@ export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
 export type ReceiptRow = Selectable<ReceiptsTable>;
 export type ReportRow = Selectable<ReportsTable>;
+export type ReceiverRow = Selectable<ReceiversTable>;
+export type ExecutionRow = Selectable<ExecutionsTable>;

@@ -14,8 +14,10 @@ import {
   GoSlice,
   GoStruct,
   GoValue,
+  IfaceBox,
   T,
   hasOwn,
+  unbox,
   isTrue,
   kindOf,
   sortedKeys,
@@ -23,7 +25,7 @@ import {
   typeOf,
   zeroOf,
 } from './values.js';
-import type { CallContext, GoFunc, GoType } from './values.js';
+import type { CallContext, GoFunc, GoMethod, GoType } from './values.js';
 
 export interface Limits {
   /** Largest output, in characters (UTF-16 code units). Default 10 MiB. */
@@ -69,7 +71,7 @@ class ExecPanic {
 interface Budget {
   steps: number;
   readonly limits: Limits;
-  readonly now: Date;
+  readonly now: Date | undefined;
 }
 
 const UNNAMED_TYPES = /^(\[|map\[|\*|func|interface)/;
@@ -116,7 +118,9 @@ export class State implements CallContext {
     this.vars = [{ name: '$', value: dot }];
   }
 
+  /** The caller's clock reading; the engine never reads the system clock itself. */
   get now(): Date {
+    if (this.budget.now === undefined) throw new FuncError('no current time was supplied to the template engine (options.now)');
     return this.budget.now;
   }
 
@@ -287,49 +291,51 @@ export class State implements CallContext {
       if (val instanceof GoPointer && val.elem !== undefined) val = val.elem;
       const mark = this.vars.length;
       const decl = r.pipe.decl.length;
-      // Returns false when the loop must stop ({{break}}).
-      const one = (index: unknown, elem: unknown): boolean => {
-        this.step();
-        if (decl > 0) (this.vars[this.vars.length - 1] as { value: unknown }).value = elem;
-        if (decl > 1) (this.vars[this.vars.length - 2] as { value: unknown }).value = index;
-        const f = this.walk(elem, r.list);
-        this.vars.length = mark;
-        return f !== Flow.Break;
-      };
       const kind = kindOf(val);
       let ran = false;
       if (kind === 'slice') {
         const items = Array.isArray(val) ? (val as unknown[]) : (val as GoSlice).items;
+        const iface = Array.isArray(val) || (val as GoSlice).type.elem?.kind === 'interface';
         if (items.length > 0) {
           ran = true;
-          for (let i = 0; i < items.length; i++) if (!one(BigInt(i), items[i])) break;
+          for (let i = 0; i < items.length; i++) if (!this.iterate(r, mark, decl, BigInt(i), iface ? new IfaceBox(items[i]) : items[i])) break;
         }
       } else if (kind === 'map') {
         const entries = val instanceof GoMap ? val.entries : (val as Record<string, unknown>);
+        const iface = !(val instanceof GoMap) || val.type.elem?.kind === 'interface';
         const keys = sortedKeys(entries);
         if (keys.length > 0) {
           ran = true;
-          for (const k of keys) if (!one(k, entries[k])) break;
+          for (const k of keys) if (!this.iterate(r, mark, decl, k, iface ? new IfaceBox(entries[k]) : entries[k])) break;
         }
       } else if (kind === 'int') {
         // Go 1.22: range over an integer n yields 0..n-1.
         const n = intOf(val) ?? 0n;
         if (decl > 1) {
-          this.node = r;
           this.errorf(`can't use ${printOne(val)} to iterate over more than one variable`);
         }
         if (n > 0n) {
           ran = true;
-          for (let i = 0n; i < n; i++) if (!one(i, i)) break;
+          for (let i = 0n; i < n; i++) if (!this.iterate(r, mark, decl, i, i)) break;
         }
       } else if (kind !== 'invalid') {
-        this.node = r;
+        // Go reports this at the last node the pipeline evaluated.
         this.errorf(`range can't iterate over ${sprint([val])}`);
       }
       if (!ran && r.elseList) this.walk(dot, r.elseList);
     } finally {
       this.vars.length = outer;
     }
+  }
+
+  /** One pass of a range body; false when the loop must stop ({{break}}). */
+  private iterate(r: BranchNode, mark: number, decl: number, index: unknown, elem: unknown): boolean {
+    this.step();
+    if (decl > 0) (this.vars[this.vars.length - 1] as { value: unknown }).value = elem;
+    if (decl > 1) (this.vars[this.vars.length - 2] as { value: unknown }).value = index;
+    const f = this.walk(elem, r.list);
+    this.vars.length = mark;
+    return f !== Flow.Break;
   }
 
   private walkTemplate(dot: unknown, t: TemplateNode): void {
@@ -361,7 +367,7 @@ export class State implements CallContext {
     if (pipe === null) return undefined;
     this.node = pipe;
     let value: unknown = MISSING;
-    for (const cmd of pipe.cmds) value = this.evalCommand(dot, cmd, value);
+    for (const cmd of pipe.cmds) value = unbox(this.evalCommand(dot, cmd, value));
     for (const v of pipe.decl) {
       if (pipe.isAssign) this.setVar(v.ident[0] as string, value);
       else this.vars.push({ name: v.ident[0] as string, value });
@@ -466,7 +472,14 @@ export class State implements CallContext {
     receiver: unknown,
   ): unknown {
     if (receiver === undefined || receiver === null) return undefined;
-    const typ = typeName(receiver);
+    let typ: string;
+    if (receiver instanceof IfaceBox) {
+      if (receiver.v === undefined || receiver.v === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
+      typ = 'interface {}';
+      receiver = receiver.v;
+    } else {
+      typ = typeName(receiver);
+    }
     let isNil = false;
     if (receiver instanceof GoPointer) {
       if (receiver.elem === undefined) isNil = true;
@@ -474,11 +487,7 @@ export class State implements CallContext {
     }
     if (receiver instanceof GoValue) {
       const method = receiver.type.methods?.get(fieldName);
-      if (method) {
-        const recv = receiver;
-        const fn: GoFunc = { name: fieldName, params: method.params, variadic: method.variadic, call: (a, ctx) => method.call(recv, a, ctx) };
-        return this.evalCall(dot, fn, false, node, fieldName, args, final);
-      }
+      if (method) return this.evalCall(dot, method, false, node, fieldName, args, final, receiver);
     }
     const hasArgs = (args !== null && args.length > 1) || final !== MISSING;
     if (receiver instanceof GoStruct) {
@@ -492,7 +501,7 @@ export class State implements CallContext {
     } else if (typeof receiver === 'object' && !Array.isArray(receiver) && !(receiver instanceof GoValue)) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const entries = receiver as Record<string, unknown>;
-      return hasOwn(entries, fieldName) ? entries[fieldName] : undefined;
+      return new IfaceBox(hasOwn(entries, fieldName) ? entries[fieldName] : undefined);
     } else if (isNil) {
       this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
     }
@@ -501,12 +510,14 @@ export class State implements CallContext {
 
   private evalCall(
     dot: unknown,
-    fn: GoFunc,
+    fn: GoFunc | GoMethod,
     isBuiltin: boolean,
     node: Node | ArgNode | CommandNode,
     name: string,
     argNodes: readonly ArgNode[] | null,
     final: Final,
+    /** The receiver when `fn` is a method. */
+    receiver?: unknown,
   ): unknown {
     const args = argNodes === null ? [] : argNodes.slice(1);
     const numIn = args.length + (final !== MISSING ? 1 : 0);
@@ -521,7 +532,7 @@ export class State implements CallContext {
       let v: unknown = undefined;
       for (const arg of args) {
         v = this.evalArg(dot, T.reflectValue, arg);
-        if (isTrue(v) === (name === 'or')) return v;
+        if (isTrue(unbox(v)) === (name === 'or')) return v;
       }
       if (final !== MISSING) v = this.validateType(final, T.reflectValue);
       return v;
@@ -537,7 +548,8 @@ export class State implements CallContext {
       argv[i] = this.validateType(final, t);
     }
     try {
-      return fn.call(argv, this);
+      const result = receiver !== undefined ? (fn as GoMethod).call(receiver, argv, this) : (fn as GoFunc).call(argv, this);
+      return fn.returnsInterface ? new IfaceBox(result) : result;
     } catch (e) {
       if (e instanceof ExecPanic && e.error.kind === 'limit') throw e;
       if (e instanceof TemplateError && e.kind === 'limit') throw new ExecPanic(e);
@@ -548,6 +560,12 @@ export class State implements CallContext {
   }
 
   private validateType(value: unknown, typ: GoType | null): unknown {
+    if (value instanceof IfaceBox) {
+      if (typ === null || typ === T.reflectValue) return value;
+      if (typ.kind === 'interface') return value.v;
+      if (value.v === undefined || value.v === null) this.errorf(`wrong type for value; expected ${typ.name}; got interface {}`);
+      value = value.v;
+    }
     if (value === undefined || value === null) {
       if (typ === null) return undefined;
       if (canBeNil(typ)) return undefined;
@@ -592,7 +610,7 @@ export class State implements CallContext {
         if (n.kind === 'number' && n.isFloat) return n.float64;
         this.errorf(`expected float; found ${nodeString(n)}`);
       case 'int':
-        if (n.kind === 'number' && n.isInt) return n.int64;
+        if (n.kind === 'number' && n.isInt) return typ.fromInt ? typ.fromInt(n.int64) : n.int64;
         this.errorf(`expected integer; found ${nodeString(n)}`);
       case 'interface':
         return this.evalEmptyInterface(dot, n);
@@ -609,7 +627,7 @@ export class State implements CallContext {
       case 'bool':
         return n.value;
       case 'dot':
-        return dot;
+        return unbox(dot);
       case 'number':
         return this.idealConstant(n);
       case 'string':
@@ -631,7 +649,7 @@ export class State implements CallContext {
 }
 
 /** Executes `tree` from `set` with `data`, returning the output. Throws TemplateError. */
-export function execute(set: TemplateSetLike, tree: Tree, data: unknown, now: Date, limits: Limits): string {
+export function execute(set: TemplateSetLike, tree: Tree, data: unknown, now: Date | undefined, limits: Limits): string {
   const budget: Budget = { steps: 0, limits, now };
   return new State(set, tree.name, data, budget, 0).run(tree);
 }

@@ -82,8 +82,11 @@ function isEmptyValue(v: unknown): boolean {
   return false;
 }
 
+function newline(indent: string | null, p: string): string {
+  return indent === null ? '' : '\n' + p;
+}
+
 function encodeInto(v: unknown, indent: string | null, prefix: string): string {
-  const nl = (p: string): string => (indent === null ? '' : '\n' + p);
   const sep = indent === null ? ':' : ': ';
   switch (typeof v) {
     case 'undefined':
@@ -110,7 +113,7 @@ function encodeInto(v: unknown, indent: string | null, prefix: string): string {
   if (Array.isArray(v) || v instanceof GoSlice) {
     const items = Array.isArray(v) ? (v as unknown[]) : v.items;
     if (items.length === 0) return '[]';
-    return '[' + items.map((x) => nl(inner) + encodeInto(x, indent, inner)).join(',') + nl(prefix) + ']';
+    return '[' + items.map((x) => newline(indent, inner) + encodeInto(x, indent, inner)).join(',') + newline(indent, prefix) + ']';
   }
   if (v instanceof GoPointer) return v.elem === undefined ? 'null' : encodeInto(v.elem, indent, prefix);
   if (v instanceof GoStruct) {
@@ -120,16 +123,16 @@ function encodeInto(v: unknown, indent: string | null, prefix: string): string {
       if (name === '-') continue;
       const val = v.fields[f.name];
       if (opts.includes('omitempty') && isEmptyValue(val)) continue;
-      parts.push(nl(inner) + jsonString(name || f.name) + sep + encodeInto(val, indent, inner));
+      parts.push(newline(indent, inner) + jsonString(name || f.name) + sep + encodeInto(val, indent, inner));
     }
     if (parts.length === 0) return '{}';
-    return '{' + parts.join(',') + nl(prefix) + '}';
+    return '{' + parts.join(',') + newline(indent, prefix) + '}';
   }
   if (v instanceof GoMap || (!(v instanceof GoValue) && isPlainObject(v))) {
     const entries = v instanceof GoMap ? v.entries : (v as Record<string, unknown>);
     const keys = sortedKeys(entries);
     if (keys.length === 0) return '{}';
-    return '{' + keys.map((k) => nl(inner) + jsonString(k) + sep + encodeInto(entries[k], indent, inner)).join(',') + nl(prefix) + '}';
+    return '{' + keys.map((k) => newline(indent, inner) + jsonString(k) + sep + encodeInto(entries[k], indent, inner)).join(',') + newline(indent, prefix) + '}';
   }
   throw new FuncError(`json: unsupported type: ${v instanceof GoValue ? v.type.name : 'func'}`);
 }

@@ -221,6 +221,7 @@ function zoneInfo(loc: Location, unixSec: number): { offset: number; abbr: strin
 export const durationType: GoType = {
   name: 'time.Duration',
   kind: 'int',
+  fromInt: (n: bigint) => new GoDuration(n),
   get methods(): ReadonlyMap<string, GoMethod> {
     return durationMethods;
   },
@@ -238,7 +239,7 @@ export class GoDuration extends GoValue {
   truth(): boolean {
     return this.nanos !== 0n;
   }
-  toString(): string {
+  override toString(): string {
     return durationString(this.nanos);
   }
 }
@@ -350,7 +351,7 @@ class GoNamedInt extends GoValue {
   truth(): boolean {
     return this.int !== 0n;
   }
-  toString(): string {
+  override toString(): string {
     return this.label;
   }
 }
@@ -467,7 +468,7 @@ export class GoTime extends GoValue {
     return formatTime(this, layout);
   }
 
-  toString(): string {
+  override toString(): string {
     return this.format('2006-01-02 15:04:05.999999999 -0700 MST');
   }
 }
@@ -598,73 +599,75 @@ function isDigitAt(s: string, i: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+function chunkAt(layout: string, i: number, std: Std, len: number): Chunk {
+  return { prefix: layout.slice(0, i), std, suffix: layout.slice(i + len) };
+}
+
 function nextStdChunk(layout: string): Chunk {
   for (let i = 0; i < layout.length; i++) {
     const c = layout[i] as string;
-    const at = (s: string): boolean => layout.startsWith(s, i);
-    const ret = (std: Std, len: number): Chunk => ({ prefix: layout.slice(0, i), std, suffix: layout.slice(i + len) });
     switch (c) {
       case 'J':
-        if (at('Jan')) {
-          if (at('January')) return ret(Std.LongMonth, 7);
-          if (!startsWithLowerCase(layout.slice(i + 3))) return ret(Std.Month, 3);
+        if (layout.startsWith('Jan', i)) {
+          if (layout.startsWith('January', i)) return chunkAt(layout, i, Std.LongMonth, 7);
+          if (!startsWithLowerCase(layout.slice(i + 3))) return chunkAt(layout, i, Std.Month, 3);
         }
         break;
       case 'M':
         if (layout.length >= i + 3) {
-          if (at('Mon')) {
-            if (at('Monday')) return ret(Std.LongWeekDay, 6);
-            if (!startsWithLowerCase(layout.slice(i + 3))) return ret(Std.WeekDay, 3);
+          if (layout.startsWith('Mon', i)) {
+            if (layout.startsWith('Monday', i)) return chunkAt(layout, i, Std.LongWeekDay, 6);
+            if (!startsWithLowerCase(layout.slice(i + 3))) return chunkAt(layout, i, Std.WeekDay, 3);
           }
-          if (at('MST')) return ret(Std.TZ, 3);
+          if (layout.startsWith('MST', i)) return chunkAt(layout, i, Std.TZ, 3);
         }
         break;
       case '0': {
         const n = layout.charCodeAt(i + 1);
-        if (n >= 0x31 && n <= 0x36) return ret(std0x[n - 0x31] as Std, 2);
-        if (at('002')) return ret(Std.ZeroYearDay, 3);
+        if (n >= 0x31 && n <= 0x36) return chunkAt(layout, i, std0x[n - 0x31] as Std, 2);
+        if (layout.startsWith('002', i)) return chunkAt(layout, i, Std.ZeroYearDay, 3);
         break;
       }
       case '1':
-        if (layout[i + 1] === '5') return ret(Std.Hour, 2);
-        return ret(Std.NumMonth, 1);
+        if (layout[i + 1] === '5') return chunkAt(layout, i, Std.Hour, 2);
+        return chunkAt(layout, i, Std.NumMonth, 1);
       case '2':
-        if (at('2006')) return ret(Std.LongYear, 4);
-        return ret(Std.Day, 1);
+        if (layout.startsWith('2006', i)) return chunkAt(layout, i, Std.LongYear, 4);
+        return chunkAt(layout, i, Std.Day, 1);
       case '_':
         if (layout[i + 1] === '2') {
           if (layout.startsWith('2006', i + 1)) {
             return { prefix: layout.slice(0, i + 1), std: Std.LongYear, suffix: layout.slice(i + 5) };
           }
-          return ret(Std.UnderDay, 2);
+          return chunkAt(layout, i, Std.UnderDay, 2);
         }
-        if (at('__2')) return ret(Std.UnderYearDay, 3);
+        if (layout.startsWith('__2', i)) return chunkAt(layout, i, Std.UnderYearDay, 3);
         break;
       case '3':
-        return ret(Std.Hour12, 1);
+        return chunkAt(layout, i, Std.Hour12, 1);
       case '4':
-        return ret(Std.Minute, 1);
+        return chunkAt(layout, i, Std.Minute, 1);
       case '5':
-        return ret(Std.Second, 1);
+        return chunkAt(layout, i, Std.Second, 1);
       case 'P':
-        if (layout[i + 1] === 'M') return ret(Std.PM, 2);
+        if (layout[i + 1] === 'M') return chunkAt(layout, i, Std.PM, 2);
         break;
       case 'p':
-        if (layout[i + 1] === 'm') return ret(Std.pm, 2);
+        if (layout[i + 1] === 'm') return chunkAt(layout, i, Std.pm, 2);
         break;
       case '-':
-        if (at('-070000')) return ret(Std.NumSecondsTz, 7);
-        if (at('-07:00:00')) return ret(Std.NumColonSecondsTZ, 9);
-        if (at('-0700')) return ret(Std.NumTZ, 5);
-        if (at('-07:00')) return ret(Std.NumColonTZ, 6);
-        if (at('-07')) return ret(Std.NumShortTZ, 3);
+        if (layout.startsWith('-070000', i)) return chunkAt(layout, i, Std.NumSecondsTz, 7);
+        if (layout.startsWith('-07:00:00', i)) return chunkAt(layout, i, Std.NumColonSecondsTZ, 9);
+        if (layout.startsWith('-0700', i)) return chunkAt(layout, i, Std.NumTZ, 5);
+        if (layout.startsWith('-07:00', i)) return chunkAt(layout, i, Std.NumColonTZ, 6);
+        if (layout.startsWith('-07', i)) return chunkAt(layout, i, Std.NumShortTZ, 3);
         break;
       case 'Z':
-        if (at('Z070000')) return ret(Std.ISO8601SecondsTZ, 7);
-        if (at('Z07:00:00')) return ret(Std.ISO8601ColonSecondsTZ, 9);
-        if (at('Z0700')) return ret(Std.ISO8601TZ, 5);
-        if (at('Z07:00')) return ret(Std.ISO8601ColonTZ, 6);
-        if (at('Z07')) return ret(Std.ISO8601ShortTZ, 3);
+        if (layout.startsWith('Z070000', i)) return chunkAt(layout, i, Std.ISO8601SecondsTZ, 7);
+        if (layout.startsWith('Z07:00:00', i)) return chunkAt(layout, i, Std.ISO8601ColonSecondsTZ, 9);
+        if (layout.startsWith('Z0700', i)) return chunkAt(layout, i, Std.ISO8601TZ, 5);
+        if (layout.startsWith('Z07:00', i)) return chunkAt(layout, i, Std.ISO8601ColonTZ, 6);
+        if (layout.startsWith('Z07', i)) return chunkAt(layout, i, Std.ISO8601ShortTZ, 3);
         break;
       case '.':
       case ',': {

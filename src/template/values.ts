@@ -29,6 +29,8 @@ export interface CallContext {
 
 export interface GoFunc {
   readonly name: string;
+  /** Declared to return interface{}: the result keeps that static type inside a field chain. */
+  readonly returnsInterface?: boolean;
   /** Types of the fixed parameters. */
   readonly params: readonly GoType[];
   /** Element type of a trailing ...T parameter. */
@@ -37,6 +39,7 @@ export interface GoFunc {
 }
 
 export interface GoMethod {
+  readonly returnsInterface?: boolean;
   readonly params: readonly GoType[];
   readonly variadic?: GoType;
   readonly call: (receiver: unknown, args: unknown[], ctx: CallContext) => unknown;
@@ -47,10 +50,27 @@ export interface GoType {
   readonly kind: Kind;
   /** For named types, the name of the underlying type (template.KV: map[string]string). */
   readonly underlying?: string;
+  /** Builds a value of this (integer) type from an integer constant, e.g. a time.Duration. */
+  readonly fromInt?: (n: bigint) => unknown;
   readonly elem?: GoType;
   readonly methods?: ReadonlyMap<string, GoMethod>;
   /** Struct fields in declaration order, with their JSON names ("-" = skipped, "name,omitempty"). */
   readonly fields?: readonly { readonly name: string; readonly json: string }[];
+}
+
+/**
+ * A value whose static Go type is interface{}: an element of map[string]interface{}
+ * or []interface{}, or what a function declared to return interface{} returned.
+ * Go only lets this show inside one command (a field chain, a range element): a nil
+ * one is a "nil pointer" to evaluate fields on, and errors name its type
+ * "interface {}". Pipelines unwrap it after every command, as Go does.
+ */
+export class IfaceBox {
+  constructor(readonly v: unknown) {}
+}
+
+export function unbox(v: unknown): unknown {
+  return v instanceof IfaceBox ? v.v : v;
 }
 
 export abstract class GoValue {

@@ -8,7 +8,9 @@ import { createApp, type App } from '../../src/server.js';
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 export const ADMIN_TOKEN = 'test-admin-token';
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends (infer U)[] ? (U extends object ? DeepPartial<U>[] : T[K]) : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 /** A configuration for tests: temp data dir, port 0, loopback, fixed tokens, no rate limits. */
 export function testConfig(overrides: DeepPartial<Config> = {}, dataDir?: string): Config {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
+import { migrateToLatest } from '../../src/store/migrations/index.js';
 
 export const POSTGRES_ADMIN_URL = process.env.ALERTWIRE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

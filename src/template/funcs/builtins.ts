@@ -11,8 +11,10 @@ import {
   GoSlice,
   GoStruct,
   GoValue,
+  IfaceBox,
   T,
   hasOwn,
+  unbox,
   isTrue,
   kindOf,
   typeName,
@@ -50,6 +52,10 @@ function indexArg(index: unknown, cap: number): number {
 }
 
 function length(item: unknown): bigint {
+  if (item instanceof IfaceBox) {
+    if (item.v === undefined || item.v === null) throw new FuncError('len of nil pointer');
+    item = item.v;
+  }
   if (item instanceof GoPointer) {
     if (item.elem === undefined) throw new FuncError('len of nil pointer');
     item = item.elem;
@@ -355,24 +361,29 @@ function call(f: unknown, args: unknown[], ctx: Parameters<GoFunc['call']>[1]): 
   return g.call(args, ctx);
 }
 
+/** reflect.Value parameters see interface{}-typed values; most builtins look through them first. */
+function plain(f: GoFunc['call']): GoFunc['call'] {
+  return (args, ctx) => f(args.map(unbox), ctx);
+}
+
 export const builtinFuncs: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>([
   ['and', fn('and', [V], () => undefined, V)],
   ['or', fn('or', [V], () => undefined, V)],
-  ['not', fn('not', [V], ([a]) => !isTrue(a))],
+  ['not', fn('not', [V], plain(([a]) => !isTrue(a)))],
   ['len', fn('len', [V], ([a]) => length(a))],
-  ['index', fn('index', [V], ([item, ...rest]) => index(item, rest), V)],
-  ['slice', fn('slice', [V], ([item, ...rest]) => slice(item, rest), V)],
+  ['index', fn('index', [V], plain(([item, ...rest]) => index(item, rest)), V)],
+  ['slice', fn('slice', [V], plain(([item, ...rest]) => slice(item, rest)), V)],
   ['print', fn('print', [], (args) => sprint(args), T.any)],
   ['printf', fn('printf', [T.string], ([f, ...rest]) => sprintf(f as string, rest), T.any)],
   ['println', fn('println', [], (args) => sprintln(args), T.any)],
   ['html', fn('html', [], (args) => htmlEscape(evalArgs(args)), T.any)],
   ['js', fn('js', [], (args) => jsEscape(evalArgs(args)), T.any)],
   ['urlquery', fn('urlquery', [], (args) => queryEscape(evalArgs(args)), T.any)],
-  ['eq', fn('eq', [V], ([a, ...rest]) => eq(a, rest), V)],
-  ['ne', fn('ne', [V, V], ([a, b]) => !eq(a, [b]))],
-  ['lt', fn('lt', [V, V], ([a, b]) => lt(a, b))],
-  ['le', fn('le', [V, V], ([a, b]) => le(a, b))],
-  ['gt', fn('gt', [V, V], ([a, b]) => !le(a, b))],
-  ['ge', fn('ge', [V, V], ([a, b]) => !lt(a, b))],
-  ['call', fn('call', [V], ([f, ...rest], ctx) => call(f, rest, ctx), V)],
+  ['eq', fn('eq', [V], plain(([a, ...rest]) => eq(a, rest)), V)],
+  ['ne', fn('ne', [V, V], plain(([a, b]) => !eq(a, [b])))],
+  ['lt', fn('lt', [V, V], plain(([a, b]) => lt(a, b)))],
+  ['le', fn('le', [V, V], plain(([a, b]) => le(a, b)))],
+  ['gt', fn('gt', [V, V], plain(([a, b]) => !le(a, b)))],
+  ['ge', fn('ge', [V, V], plain(([a, b]) => !lt(a, b)))],
+  ['call', fn('call', [V], plain(([f, ...rest], ctx) => call(f, rest, ctx)), V)],
 ]);

@@ -111,7 +111,7 @@ const collNS = namespace('*gomplate.CollFuncs', [
 ]);
 
 const dataNS = namespace('*gomplate.DataFuncs', [
-  ['JSON', method([T.any], (_r, [v]) => parseJSONValue(toStringGo(v)))],
+  ['JSON', { ...method([T.any], (_r, [v]) => parseJSONValue(toStringGo(v))), returnsInterface: true }],
   ['ToJSON', method([T.any], (_r, [v]) => marshalJSON(v))],
   ['ToJSONPretty', method([T.string, T.any], (_r, [indent, v]) => marshalJSONIndent(v, indent as string))],
 ]);
@@ -160,8 +160,9 @@ export const grafanaFuncs: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>
     }),
   ],
   ['toTime', fn('toTime', [T.any], ([v]) => new GoPointer(timePtrType, floatToTime(toFloat(v))))],
-  ['coll', fn('coll', [], () => collNS)],
-  ['data', fn('data', [], () => dataNS)],
-  ['tmpl', fn('tmpl', [], () => tmplNS)],
-  ['time', fn('time', [], () => timeNS)],
+  // Each namespace is a function declared to return interface{} (Grafana's gomplate wiring).
+  ['coll', { ...fn('coll', [], () => collNS), returnsInterface: true }],
+  ['data', { ...fn('data', [], () => dataNS), returnsInterface: true }],
+  ['tmpl', { ...fn('tmpl', [], () => tmplNS), returnsInterface: true }],
+  ['time', { ...fn('time', [], () => timeNS), returnsInterface: true }],
 ]);

@@ -1,0 +1,75 @@
+import { notificationData, parseTemplate, type NotificationAlert, type NotificationInput, type TemplateData } from '../template/index.js';
+import type { Template } from '../template/index.js';
+import type { OutboundNotification, SnapshotAlert } from './outbound.js';
+
+/**
+ * Templates of contact points (title, message, URL, custom payload), parsed once per text.
+ * Parsing errors surface as TemplateError with the field as template name, so a message reads
+ * `template: title:1:5: …`.
+ */
+const parsed = new Map<string, Template>();
+const CACHE_LIMIT = 500;
+
+function templateFor(field: string, text: string): Template {
+  const key = `${field}\u0000${text}`;
+  let t = parsed.get(key);
+  if (!t) {
+    t = parseTemplate(field, text);
+    if (parsed.size >= CACHE_LIMIT) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(key, t);
+  }
+  return t;
+}
+
+export function renderField(field: string, text: string, data: TemplateData, now: number): string {
+  return templateFor(field, text).execute(data, { now: new Date(now) });
+}
+
+/** Go's time.Time in JSON (RFC 3339 with nanoseconds, trailing zeros dropped); null is the zero time. */
+export function goTime(ms: number | null): string {
+  if (ms === null) return '0001-01-01T00:00:00Z';
+  return new Date(ms).toISOString().replace(/\.(\d*?)0+Z$/, (_m, digits: string) => (digits ? `.${digits}Z` : 'Z'));
+}
+
+function numericValues(values: Record<string, number | null> | undefined): Record<string, number> | null {
+  if (!values) return null;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+function templateAlert(a: SnapshotAlert): NotificationAlert {
+  const x = a.extras;
+  return {
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: goTime(a.startsAt),
+    endsAt: goTime(a.endsAt),
+    generatorURL: a.generatorURL,
+    fingerprint: a.fingerprint,
+    ...(x.silenceURL ? { silenceURL: x.silenceURL } : {}),
+    ...(x.dashboardURL ? { dashboardURL: x.dashboardURL } : {}),
+    ...(x.panelURL ? { panelURL: x.panelURL } : {}),
+    ...(x.imageURL ? { imageURL: x.imageURL } : {}),
+    values: numericValues(x.values),
+    ...(x.valueString ? { valueString: x.valueString } : {}),
+  };
+}
+
+/** The `.` of every template: Alertmanager's Data with Grafana's extensions and `.Vars`. */
+export function templateData(n: OutboundNotification, externalUrl: string, vars?: Record<string, string>): TemplateData {
+  const input: NotificationInput = {
+    receiver: n.receiver,
+    status: n.status,
+    alerts: n.alerts.map(templateAlert),
+    groupLabels: n.groupLabels,
+    commonLabels: n.commonLabels,
+    commonAnnotations: n.commonAnnotations,
+    externalURL: externalUrl,
+    groupKey: n.groupKey,
+    truncatedAlerts: n.truncatedAlerts,
+    ...(n.orgId !== undefined ? { orgId: n.orgId } : {}),
+  };
+  return notificationData(input, vars ? { vars } : {});
+}

@@ -1,0 +1,262 @@
+import { sql, Transaction, type Generated, type Insertable, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { Store } from './database.js';
+import type { Database } from './tables.js';
+
+export type DeliveryState = 'pending' | 'paused' | 'delivered' | 'failed' | 'dropped';
+
+/** One outbound message; `id` is its webhook-id. `notification` is the snapshot it renders from. */
+export interface DeliveriesTable {
+  id: string;
+  contact_point_id: string;
+  kind: string;
+  state: string;
+  /** Bumped whenever the delivery is queued anew, so only the newest deliver job acts on it. */
+  generation: number;
+  status: string;
+  alert_count: number;
+  summary: string;
+  notification: string;
+  /** The rendered body, fixed at the first attempt so every retry sends the same bytes. */
+  body: string | null;
+  content_type: string | null;
+  attempts: number;
+  created_at: number;
+  /** Start of the current series of attempts; the retry max age counts from here. */
+  series_started_at: number;
+  updated_at: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  contact_point_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  outcome: string;
+  /** JSON {method, url, headers} with secrets redacted. */
+  request: string;
+  request_body: string;
+  response_status: number | null;
+  /** JSON object of the response headers. */
+  response_headers: string | null;
+  response_body: string | null;
+  error: string | null;
+}
+
+export type DeliveryTables = {
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+};
+
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type AttemptRow = Selectable<DeliveryAttemptsTable>;
+export type NewAttempt = Insertable<DeliveryAttemptsTable>;
+type AnyTrx = Transaction<Database>;
+const CHUNK = 200;
+
+function db(store: Store): Kysely<Database & DeliveryTables> {
+  return store.db.withTables<DeliveryTables>();
+}
+
+function inTrx(trx: AnyTrx): Transaction<Database & DeliveryTables> {
+  return trx.withTables<DeliveryTables>();
+}
+
+/** Inserts deliveries in the caller's transaction; an id that exists already is left alone. */
+export async function insertDeliveries(trx: AnyTrx, rows: readonly DeliveryRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await inTrx(trx)
+      .insertInto('deliveries')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+}
+
+export async function loadDeliveries(store: Store, ids: readonly string[]): Promise<Map<string, DeliveryRow>> {
+  const found = new Map<string, DeliveryRow>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await db(store).selectFrom('deliveries').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    for (const row of rows) found.set(row.id, row);
+  }
+  return found;
+}
+
+export async function getDelivery(store: Store, id: string): Promise<DeliveryRow | undefined> {
+  return db(store).selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** What an attempt (or a decision not to attempt) changes in its delivery. */
+export type DeliveryUpdate = { id: string; generation: number } & Partial<
+  Pick<
+    DeliveryRow,
+    'state' | 'attempts' | 'body' | 'content_type' | 'next_attempt_at' | 'last_attempt_at' | 'last_status' | 'last_error' | 'delivered_at'
+  >
+> & { updated_at: number };
+
+/**
+ * Writes a batch of attempts and their deliveries' new state in one transaction. An update
+ * only applies to the generation it was made for: a delivery requeued meanwhile is left alone.
+ */
+export async function recordAttempts(store: Store, attempts: readonly NewAttempt[], updates: readonly DeliveryUpdate[]): Promise<void> {
+  if (attempts.length === 0 && updates.length === 0) return;
+  await store.db.transaction().execute(async (trx) => {
+    const t = inTrx(trx);
+    for (let i = 0; i < attempts.length; i += CHUNK) {
+      await t.insertInto('delivery_attempts').values(attempts.slice(i, i + CHUNK)).execute();
+    }
+    for (const { id, generation, ...changes } of updates) {
+      await t.updateTable('deliveries').set(changes).where('id', '=', id).where('generation', '=', generation).execute();
+    }
+  });
+}
+
+/** Queues deliveries anew (a new generation, a new series of attempts); returns what to enqueue. */
+async function requeueWhere(
+  trx: AnyTrx,
+  where: RawBuilder<unknown>,
+  now: number,
+): Promise<{ id: string; generation: number; contact_point_id: string }[]> {
+  const result = await sql<{ id: string; generation: number; contact_point_id: string }>`
+    update deliveries set state = 'pending', generation = generation + 1, series_started_at = ${now},
+      next_attempt_at = ${now}, updated_at = ${now}
+    where ${where}
+    returning id, generation, contact_point_id`.execute(trx);
+  return result.rows.map((r) => ({ ...r, generation: Number(r.generation) }));
+}
+
+export function resumePaused(trx: AnyTrx, contactPointId: string, now: number) {
+  return requeueWhere(trx, sql`contact_point_id = ${contactPointId} and state = 'paused'`, now);
+}
+
+export function requeueFailedSince(trx: AnyTrx, contactPointId: string, since: number, now: number) {
+  return requeueWhere(trx, sql`contact_point_id = ${contactPointId} and state = 'failed' and kind = 'alert' and updated_at >= ${since}`, now);
+}
+
+export function requeueOne(trx: AnyTrx, id: string, now: number) {
+  return requeueWhere(trx, sql`id = ${id}`, now);
+}
+
+/** Drops what waits for a contact point (queued, retrying or paused); returns how many. */
+export async function dropQueued(store: Store | AnyTrx, contactPointId: string, now: number): Promise<number> {
+  const r = await sql`
+    update deliveries set state = 'dropped', updated_at = ${now}, last_error = 'dropped on request', next_attempt_at = null
+    where contact_point_id = ${contactPointId} and state in ('pending', 'paused')`.execute(store instanceof Transaction ? store : store.db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+export interface DeliveryFilter {
+  contactPointId?: string;
+  state?: string;
+  status?: string;
+  kind?: string;
+  since?: number;
+  until?: number;
+  limit: number;
+}
+
+export async function listDeliveries(store: Store, filter: DeliveryFilter): Promise<DeliveryRow[]> {
+  let q = db(store).selectFrom('deliveries').selectAll();
+  if (filter.contactPointId) q = q.where('contact_point_id', '=', filter.contactPointId);
+  if (filter.state) q = q.where('state', '=', filter.state);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
+  if (filter.since !== undefined) q = q.where('created_at', '>=', filter.since);
+  if (filter.until !== undefined) q = q.where('created_at', '<', filter.until);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+export async function listAttempts(store: Store, deliveryId: string): Promise<AttemptRow[]> {
+  return db(store).selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
+}
+
+export interface AttemptStats {
+  attempts: number;
+  successes: number;
+  lastSuccessAt: number | null;
+  lastErrorAt: number | null;
+  lastError: string | null;
+  queued: number;
+  paused: number;
+}
+
+/** Per contact point: attempts and successes since `since`, the last success and error, the queue. */
+export async function attemptStats(store: Store, contactPointId: string, since: number): Promise<AttemptStats> {
+  const d = db(store);
+  const counts = await d
+    .selectFrom('delivery_attempts')
+    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('contact_point_id', '=', contactPointId)
+    .where('started_at', '>=', since)
+    .groupBy('outcome')
+    .execute();
+  const lastSuccess = await d
+    .selectFrom('delivery_attempts')
+    .select('started_at')
+    .where('contact_point_id', '=', contactPointId)
+    .where('outcome', '=', 'success')
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const lastError = await d
+    .selectFrom('delivery_attempts')
+    .select(['started_at', 'error', 'response_status'])
+    .where('contact_point_id', '=', contactPointId)
+    .where('outcome', 'in', ['retry', 'failed'])
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const queue = await d
+    .selectFrom('deliveries')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('contact_point_id', '=', contactPointId)
+    .where('state', 'in', ['pending', 'paused'])
+    .groupBy('state')
+    .execute();
+  const total = counts.reduce((sum, c) => sum + Number(c.n), 0);
+  return {
+    attempts: total,
+    successes: Number(counts.find((c) => c.outcome === 'success')?.n ?? 0),
+    lastSuccessAt: lastSuccess?.started_at ?? null,
+    lastErrorAt: lastError?.started_at ?? null,
+    lastError: lastError ? (lastError.error ?? `HTTP ${lastError.response_status ?? '?'}`) : null,
+    queued: Number(queue.find((q) => q.state === 'pending')?.n ?? 0),
+    paused: Number(queue.find((q) => q.state === 'paused')?.n ?? 0),
+  };
+}
+
+/** Deliveries waiting (queued, retrying or paused), per contact point id. */
+export async function queueDepths(store: Store): Promise<Map<string, number>> {
+  const rows = await db(store)
+    .selectFrom('deliveries')
+    .select(['contact_point_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('state', 'in', ['pending', 'paused'])
+    .groupBy('contact_point_id')
+    .execute();
+  return new Map(rows.map((r) => [r.contact_point_id, Number(r.n)]));
+}
+
+/** Removes finished deliveries (and their attempts) created before `olderThan`. */
+export async function purgeDeliveries(store: Store, olderThan: number): Promise<number> {
+  return store.db.transaction().execute(async (trx) => {
+    const t = inTrx(trx);
+    const old = t
+      .selectFrom('deliveries')
+      .select('id')
+      .where('created_at', '<', olderThan)
+      .where('state', 'in', ['delivered', 'failed', 'dropped']);
+    await t.deleteFrom('delivery_attempts').where('delivery_id', 'in', old).execute();
+    const r = await t
+      .deleteFrom('deliveries')
+      .where('created_at', '<', olderThan)
+      .where('state', 'in', ['delivered', 'failed', 'dropped'])
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * Runs the real alertwire CLI (`src/main.ts serve` through tsx) as a child process, the way a
+ * user starts it, so end-to-end tests can kill it (SIGKILL included) and start it again on the
+ * same data directory or database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (the folder holding src/main.ts), found from this file's place. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ChildServerOptions {
+  /** Data directory; default: a new temp directory, removed by `cleanup()`. */
+  dataDir?: string;
+  /** Port to bind on 127.0.0.1; default: a free one (retried if another process takes it first). */
+  port?: number;
+  /** Default: a random token. */
+  webhookToken?: string;
+  /** Default: a random token. */
+  adminToken?: string;
+  /** postgres://… to run on PostgreSQL; default: SQLite in the data directory. */
+  databaseUrl?: string;
+  /** YAML written to a temp file and passed through ALERTWIRE_CONFIG (e.g. a short job lease). */
+  configYaml?: string;
+  /** Rate limits stay off unless this is true. */
+  rateLimits?: boolean;
+  /** Extra environment, applied last. */
+  env?: Record<string, string>;
+  /** How long to wait for GET /ready to answer 200 (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ChildServer {
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly dataDir: string;
+  readonly webhookToken: string;
+  readonly adminToken: string;
+  readonly databaseUrl: string;
+  /** Resolves when the process has exited, however it ended. */
+  readonly exited: Promise<ChildExit>;
+  /** Null while the process runs. */
+  exitStatus(): ChildExit | null;
+  /** The tail of what the process wrote to stdout and stderr, for failure messages. */
+  output(): string;
+  /** Sends `signal` (default SIGTERM) and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<ChildExit>;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<ChildExit>;
+  /** Stops the process if it runs, and removes the temp directories this helper created. */
+  cleanup(): Promise<void>;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function makeTempDir(prefix = 'alertwire-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function randomToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** Keeps the last `limit` characters written to it. */
+class OutputTail {
+  private chunks: string[] = [];
+  private size = 0;
+  constructor(private readonly limit = 64 * 1024) {}
+  push(chunk: string): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit && this.chunks.length > 1) this.size -= this.chunks.shift()?.length ?? 0;
+  }
+  text(): string {
+    return this.chunks.join('').slice(-this.limit);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class PortTaken extends Error {}
+
+/** Starts `alertwire serve` and resolves once GET /ready answers 200. */
+export async function startChildServer(options: ChildServerOptions = {}): Promise<ChildServer> {
+  const attempts = options.port === undefined ? 5 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function startOnce(options: ChildServerOptions, port: number): Promise<ChildServer> {
+  const ownedDirs: string[] = [];
+  let dataDir = options.dataDir;
+  if (!dataDir) {
+    dataDir = makeTempDir('alertwire-e2e-data-');
+    ownedDirs.push(dataDir);
+  }
+  let configFile: string | undefined;
+  if (options.configYaml !== undefined) {
+    const dir = makeTempDir('alertwire-e2e-config-');
+    ownedDirs.push(dir);
+    configFile = join(dir, 'alertwire.yaml');
+    writeFileSync(configFile, options.configYaml);
+  }
+  const webhookToken = options.webhookToken ?? randomToken();
+  const adminToken = options.adminToken ?? randomToken();
+  const databaseUrl = options.databaseUrl ?? '';
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Nothing from the parent's alertwire settings may leak into the child.
+  for (const name of Object.keys(env)) if (name.startsWith('ALERTWIRE_') || name === 'DATABASE_URL' || name === 'REDIS_URL') delete env[name];
+  Object.assign(env, {
+    ALERTWIRE_HOST: '127.0.0.1',
+    ALERTWIRE_PORT: String(port),
+    ALERTWIRE_DATA_DIR: dataDir,
+    ALERTWIRE_WEBHOOK_TOKEN: webhookToken,
+    ALERTWIRE_ADMIN_TOKEN: adminToken,
+    ALERTWIRE_EXTERNAL_URL: `http://127.0.0.1:${port}`,
+    ...(options.rateLimits ? {} : { ALERTWIRE_RATE_LIMIT_PER_IP: '0', ALERTWIRE_RATE_LIMIT_GLOBAL: '0' }),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(configFile ? { ALERTWIRE_CONFIG: configFile } : {}),
+    ...options.env,
+  });
+  // The child must not inherit the test runner's own flags (--test, coverage and the like).
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tail = new OutputTail();
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => tail.push(d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => tail.push(d));
+  let status: ChildExit | null = null;
+  const exited = new Promise<ChildExit>((resolveExit) => {
+    child.once('exit', (code, signal) => {
+      status = { code, signal };
+      resolveExit(status);
+    });
+    child.once('error', (error) => {
+      tail.push(`\n[child-server] spawn failed: ${error.message}\n`);
+      status = { code: -1, signal: null };
+      resolveExit(status);
+    });
+  });
+  if (child.pid === undefined) {
+    await exited;
+    throw new Error(`could not start alertwire:\n${tail.text()}`);
+  }
+
+  const url = `http://127.0.0.1:${port}`;
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (status === null) child.kill(signal);
+    return exited;
+  };
+  const stop = async (graceMs = 10_000) => {
+    if (status !== null) return status;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const server: ChildServer = {
+    url,
+    port,
+    pid: child.pid,
+    dataDir,
+    webhookToken,
+    adminToken,
+    databaseUrl,
+    exited,
+    exitStatus: () => status,
+    output: () => tail.text(),
+    kill,
+    stop,
+    async cleanup() {
+      await stop();
+      for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (status !== null) {
+      const output = tail.text();
+      for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
+      if (/EADDRINUSE/.test(output)) throw new PortTaken(`port ${port} taken`);
+      throw new Error(`alertwire exited before it was ready (${describeExit(status)}):\n${output}`);
+    }
+    if (await isReady(url)) return server;
+    if (Date.now() > deadline) {
+      await server.cleanup();
+      throw new Error(`alertwire was not ready within ${options.readyTimeoutMs ?? 60_000} ms:\n${tail.text()}`);
+    }
+    await sleep(100);
+  }
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export function describeExit(exit: ChildExit): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/**
+ * Reads GET /metrics text: the sum of the samples of `name` whose labels include `labels`, or
+ * undefined when there is none.
+ */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let total: number | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = parseLabels(match[2] ?? '');
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total = (total ?? 0) + Number(match[3]);
+  }
+  return total;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const m of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+    labels[m[1] as string] = (m[2] as string).replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
+  }
+  return labels;
+}
+
+/** GET /metrics of a running server. */
+export async function fetchMetrics(url: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`);
+  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
+  return response.text();
+}

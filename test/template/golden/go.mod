@@ -1,0 +1,3 @@
+module alertwire/golden
+
+go 1.19
