@@ -278,7 +278,7 @@ export class State implements CallContext {
       if (node.elseList) return this.walk(dot, node.elseList);
       return Flow.Normal;
     } finally {
-      this.vars.length = mark;
+      if (this.vars.length !== mark) this.vars.length = mark;
     }
   }
 
@@ -324,7 +324,7 @@ export class State implements CallContext {
       }
       if (!ran && r.elseList) this.walk(dot, r.elseList);
     } finally {
-      this.vars.length = outer;
+      if (this.vars.length !== outer) this.vars.length = outer;
     }
   }
 
@@ -334,7 +334,7 @@ export class State implements CallContext {
     if (decl > 0) (this.vars[this.vars.length - 1] as { value: unknown }).value = elem;
     if (decl > 1) (this.vars[this.vars.length - 2] as { value: unknown }).value = index;
     const f = this.walk(elem, r.list);
-    this.vars.length = mark;
+    if (this.vars.length !== mark) this.vars.length = mark;
     return f !== Flow.Break;
   }
 
@@ -472,40 +472,42 @@ export class State implements CallContext {
     receiver: unknown,
   ): unknown {
     if (receiver === undefined || receiver === null) return undefined;
-    let typ: string;
+    let iface = false;
     if (receiver instanceof IfaceBox) {
       if (receiver.v === undefined || receiver.v === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
-      typ = 'interface {}';
+      iface = true;
       receiver = receiver.v;
-    } else {
-      typ = typeName(receiver);
     }
-    let isNil = false;
-    if (receiver instanceof GoPointer) {
-      if (receiver.elem === undefined) isNil = true;
-      else receiver = receiver.elem;
-    }
-    if (receiver instanceof GoValue) {
-      const method = receiver.type.methods?.get(fieldName);
-      if (method) return this.evalCall(dot, method, false, node, fieldName, args, final, receiver);
-    }
+    const original = receiver;
     const hasArgs = (args !== null && args.length > 1) || final !== MISSING;
-    if (receiver instanceof GoStruct) {
-      if (hasOwn(receiver.fields, fieldName) || receiver.type.fields?.some((f) => f.name === fieldName)) {
-        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
-        return receiver.fields[fieldName];
+    if (receiver instanceof GoValue) {
+      let isNil = false;
+      if (receiver instanceof GoPointer) {
+        if (receiver.elem === undefined) isNil = true;
+        else receiver = receiver.elem;
       }
-    } else if (receiver instanceof GoMap) {
-      if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
-      return hasOwn(receiver.entries, fieldName) ? receiver.entries[fieldName] : zeroOf(receiver.type.elem);
-    } else if (typeof receiver === 'object' && !Array.isArray(receiver) && !(receiver instanceof GoValue)) {
+      if (receiver instanceof GoValue) {
+        const method = receiver.type.methods?.get(fieldName);
+        if (method) return this.evalCall(dot, method, false, node, fieldName, args, final, receiver);
+        if (receiver instanceof GoStruct) {
+          const fields = receiver.fields;
+          if (hasOwn(fields, fieldName) || receiver.type.fields?.some((f) => f.name === fieldName)) {
+            if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+            return fields[fieldName];
+          }
+        } else if (receiver instanceof GoMap) {
+          if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
+          const entries = receiver.entries;
+          return hasOwn(entries, fieldName) ? entries[fieldName] : zeroOf(receiver.type.elem);
+        }
+      }
+      if (isNil) this.errorf(`nil pointer evaluating ${iface ? 'interface {}' : typeName(original)}.${fieldName}`);
+    } else if (typeof receiver === 'object' && !Array.isArray(receiver)) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const entries = receiver as Record<string, unknown>;
       return new IfaceBox(hasOwn(entries, fieldName) ? entries[fieldName] : undefined);
-    } else if (isNil) {
-      this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
     }
-    this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+    this.errorf(`can't evaluate field ${fieldName} in type ${iface ? 'interface {}' : typeName(original)}`);
   }
 
   private evalCall(

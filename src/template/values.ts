@@ -70,7 +70,7 @@ export class IfaceBox {
 }
 
 export function unbox(v: unknown): unknown {
-  return v instanceof IfaceBox ? v.v : v;
+  return typeof v === 'object' && v !== null && v.constructor === IfaceBox ? (v as IfaceBox).v : v;
 }
 
 export abstract class GoValue {
