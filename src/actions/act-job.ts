@@ -3,7 +3,7 @@ import type { JobKind, JobResult } from '../jobs/runner.js';
 import { defaultRetryDelay } from '../jobs/runner.js';
 import type { Log } from '../observability/log.js';
 import type { Store } from '../store/database.js';
-import { finishExecution, getExecution, lastAppliedAt, markExecutionRunning } from '../store/executions.js';
+import { finishExecution, getExecution, lastAppliedAt, markExecutionRunning, readJournal, writeJournal } from '../store/executions.js';
 import type { NotificationMeta } from '../store/ingest.js';
 import type { ClaimedJob } from '../store/jobs.js';
 import { withLock } from '../store/locks.js';
@@ -44,13 +44,15 @@ export interface ActDeps {
 /** Actions are built once per receiver version: commands keep their running processes there. */
 class ActionCache {
   private readonly actions = new Map<string, { version: number; action: Action }>();
+  /** Replaced versions keep running what they started (a command mid-run); closed at shutdown. */
+  private readonly retired: Action[] = [];
 
   constructor(private readonly deps: ActDeps) {}
 
   get(receiver: ReceiverRecord, settings: ReceiverSettings): Action {
     const cached = this.actions.get(receiver.id);
     if (cached && cached.version === receiver.updatedAt) return cached.action;
-    void cached?.action.close?.();
+    if (cached) this.retired.push(cached.action);
     const kind = ACTION_KINDS.get(receiver.kind);
     if (!kind) throw new Error(`unknown action kind "${receiver.kind}"`);
     const action = kind.create(settings.action, this.deps.actionDeps);
@@ -59,7 +61,7 @@ class ActionCache {
   }
 
   async close(): Promise<void> {
-    for (const { action } of this.actions.values()) await action.close?.();
+    for (const action of [...this.retired, ...[...this.actions.values()].map((a) => a.action)]) await action.close?.();
   }
 }
 
@@ -141,6 +143,10 @@ async function actOnce(deps: ActDeps, cache: ActionCache, job: ClaimedJob): Prom
         now: deps.now,
         signal: deps.signal,
         lastApplied: (target, direction) => lastAppliedAt(deps.store, target, direction),
+        journal: {
+          read: () => readJournal(deps.store, p.executionId),
+          write: (value) => writeJournal(deps.store, p.executionId, value),
+        },
       }),
     );
   } catch (error) {

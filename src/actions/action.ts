@@ -35,6 +35,15 @@ export interface ActionContext {
   signal: AbortSignal;
   /** When an action on `target` in `direction` last changed something (for cooldowns). */
   lastApplied(target: string, direction: string): Promise<number | null>;
+  /**
+   * A durable note for this execution. An action that changes something writes what it is about
+   * to do first; if the process dies mid-change, the rerun reads it back (non-null) and can tell
+   * whether the change already happened, so a crash never applies a step twice.
+   */
+  journal?: {
+    read(): Promise<unknown>;
+    write(value: unknown): Promise<void>;
+  };
 }
 
 export interface ActionOutcome {

@@ -223,6 +223,11 @@ class CommandAction implements Action {
     const over = limitReason(context, this.settings.max_concurrent ?? 1, this.settings.max_per_fingerprint ?? 1);
     if (over) return { decision: 'skipped', reason: over, target };
     if (context.signal.aborted) return { decision: 'failed', reason: 'interrupted by server shutdown', target, transient: true };
+    return this.execute(context, target);
+  }
+
+  /** Starts the process, registers it for the limits and kill-on-resolve, waits for its end. */
+  private async execute(context: ActionContext, target: string): Promise<ActionOutcome> {
     const output = new OutputCapture(OUTPUT_LIMIT_BYTES);
     const env = commandEnvironment(context, [...this.deps.commandEnvAllowlist, ...(this.settings.env_allowlist ?? [])]);
     const child = startProcess(this.settings, env, output);

@@ -260,3 +260,34 @@ export async function purgeDeliveries(store: Store, olderThan: number): Promise<
     return Number(r.numDeletedRows);
   });
 }
+
+/**
+ * Marks claimed jobs done inside the caller's transaction, fenced by their lease owner, so the
+ * work a job did and its completion commit together (a rerun after a crash finds it done).
+ * Returns how many were still ours. (Belongs with the queue in jobs.ts; kept here until it moves.)
+ */
+export async function completeJobsInTransaction(trx: AnyTrx, jobs: readonly { id: number; owner: string }[], now: number): Promise<number> {
+  const byOwner = new Map<string, number[]>();
+  for (const j of jobs) byOwner.set(j.owner, [...(byOwner.get(j.owner) ?? []), j.id]);
+  let done = 0;
+  for (const [owner, ids] of byOwner) {
+    const r = await trx
+      .updateTable('jobs')
+      .set({ state: 'done', lease_owner: null, lease_expires_at: null, updated_at: now })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    done += Number(r.numUpdatedRows);
+  }
+  return done;
+}
+
+/** Logs a delivery that was attempted outside the queue (a test message) with its attempt. */
+export async function recordFinishedDelivery(store: Store, row: DeliveryRow, attempt: NewAttempt): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    const t = inTrx(trx);
+    await t.insertInto('deliveries').values(row).execute();
+    await t.insertInto('delivery_attempts').values(attempt).execute();
+  });
+}

@@ -65,6 +65,7 @@ export async function insertExecutions(trx: Trx | Store['db'], executions: reado
         request: JSON.stringify(e.request),
         matched: JSON.stringify(e.matched),
         payload: JSON.stringify(e.payload),
+        journal: null,
         rerun_of: e.rerunOf ?? null,
         created_at: now,
         finished_at: null,
@@ -147,4 +148,14 @@ export async function lastAppliedAt(store: Store, target: string, direction: str
     .where('decision', '=', 'applied')
     .executeTakeFirst();
   return row?.at === null || row?.at === undefined ? null : Number(row.at);
+}
+
+/** An action's note to itself, written before it changes the world, read if it runs again. */
+export async function writeJournal(store: Store, id: string, value: unknown): Promise<void> {
+  await store.db.updateTable('executions').set({ journal: JSON.stringify(value) }).where('id', '=', id).execute();
+}
+
+export async function readJournal(store: Store, id: string): Promise<unknown> {
+  const row = await store.db.selectFrom('executions').select('journal').where('id', '=', id).executeTakeFirst();
+  return row?.journal ? (JSON.parse(row.journal) as unknown) : null;
 }

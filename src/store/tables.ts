@@ -115,6 +115,7 @@ export interface ExecutionsTable {
   request: string;
   matched: string;
   payload: string;
+  journal: string | null;
   rerun_of: string | null;
   created_at: number;
   finished_at: number | null;

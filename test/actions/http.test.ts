@@ -89,8 +89,9 @@ async function sink(respond: Respond = ok, server: Server = createServer(), sche
     req.on('end', () => {
       const socket = req.socket as Partial<TLSSocket>;
       const peer = socket.getPeerCertificate?.();
-      const clientCN = peer && 'subject' in peer && peer.subject ? (peer.subject.CN ?? null) : null;
-      const r = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), clientCN };
+      const cn = peer && 'subject' in peer && peer.subject ? peer.subject.CN : undefined;
+      const clientCN = typeof cn === 'string' ? cn : null;
+      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), clientCN };
       received.push(r);
       respond(r, res);
     });

@@ -46,6 +46,7 @@ export function receivers(dialect: DialectName): Migration {
         request text not null,
         matched text not null,
         payload text not null,
+        journal text,
         rerun_of text,
         created_at ${b} not null,
         finished_at ${b}
