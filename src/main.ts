@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { credentialsBanner } from './config/credentials.js';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { createApp } from './server.js';
+import { runTemplateRender } from './template/cli.js';
 
 const USAGE = `Usage: alertwire <command> [options]
 
@@ -11,6 +13,8 @@ Commands:
   serve            start the server (default)
   check-config     validate the configuration and exit
   migrate          apply database migrations and exit
+  template render --template <file> --data <payload.json> [--name <template>]
+                   render a Go template against a webhook payload, like amtool
 
 Options:
   --config <file>  configuration file (default: $ALERTWIRE_CONFIG or ./alertwire.yaml if present)
@@ -56,6 +60,13 @@ async function migrate(configPath: string | undefined): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'template') {
+    return runTemplateRender(argv.slice(1), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      readFile: (path) => readFile(path, 'utf8'),
+    });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },

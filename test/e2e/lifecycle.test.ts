@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -97,6 +97,24 @@ describe('the server process', () => {
       await restarted.cleanup();
       await server.cleanup();
     }
+  });
+
+  it('renders a template against a payload with `alertwire template render`, errors on stderr with exit 1', () => {
+    const dir = makeTempDir();
+    const data = join(dir, 'payload.json');
+    const good = join(dir, 'good.tmpl');
+    const bad = join(dir, 'bad.tmpl');
+    writeFileSync(data, JSON.stringify({ version: '4', status: 'firing', groupLabels: { alertname: 'X' }, commonLabels: { alertname: 'X' }, alerts: [{ status: 'firing', labels: { alertname: 'X' }, startsAt: '2024-01-15T10:30:00Z' }] }));
+    writeFileSync(good, '{{ template "default.title" . }}|{{ (index .Alerts 0).StartsAt.Format "2006-01-02 15:04" }}');
+    writeFileSync(bad, 'line one\n{{ .Oops ');
+    const cli = (tmpl: string) => spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'main.ts'), 'template', 'render', '--template', tmpl, '--data', data], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const ok = cli(good);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, '[FIRING:1] X |2024-01-15 10:30');
+    const failed = cli(bad);
+    assert.equal(failed.status, 1);
+    assert.equal(failed.stdout, '');
+    assert.match(failed.stderr, /bad\.tmpl:2:/);
   });
 
   it('runs as `alertwire` through the package bin', () => {
