@@ -27,6 +27,10 @@ export type KubernetesAccess = ActionDeps['kubernetes'];
 export function loadKubeConfig(access: KubernetesAccess): KubeConfig {
   const config = new KubeConfig();
   if (access.inCluster) {
+    // Outside a pod the client would build https://undefined:undefined and fail on each call.
+    if (!process.env.KUBERNETES_SERVICE_HOST) {
+      throw new Error('in-cluster access needs a pod (KUBERNETES_SERVICE_HOST is not set); set actions.kubeconfig instead');
+    }
     config.loadFromCluster();
     return config;
   }
@@ -155,19 +159,21 @@ export function classifyKubeError(error: unknown, operation: KubeOperation): Kub
   return { kind: 'fatal', message: `API server answered ${code}: ${detail}` };
 }
 
-export function missingPermission(op: KubeOperation): string {
+function missingPermission(op: KubeOperation): string {
   const group = op.group === '' ? 'the core API group' : `API group "${op.group}"`;
   return `forbidden: grant verb "${op.verb}" on resource "${op.resource}" in ${group} in namespace "${op.namespace}" to alertwire's identity (see docs/kubernetes.md)`;
 }
 
 function networkFailure(error: unknown): KubeFailure {
-  if (error instanceof Error && error.name === 'AbortError') {
-    return { kind: 'transient', message: 'aborted: the server is shutting down' };
+  if (!(error instanceof Error)) return { kind: 'fatal', message: `kubernetes client: ${String(error)}` };
+  if (error.name === 'AbortError') return { kind: 'transient', message: 'aborted: the server is shutting down' };
+  // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, a timeout, a TLS
+  // error) in cause; anything else comes from the client itself, i.e. from the configuration.
+  const cause = error.cause instanceof Error ? error.cause : null;
+  if (error.message === 'fetch failed' || (cause && 'code' in cause)) {
+    return { kind: 'transient', message: `cannot reach the API server: ${error.message}${cause ? `: ${cause.message}` : ''}` };
   }
-  // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, a TLS error) in cause.
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'transient', message: `cannot reach the API server: ${message}${cause}` };
+  return { kind: 'fatal', message: `kubernetes client: ${error.message}` };
 }
 
 /** The `message` of a Kubernetes Status body, which the client hands over as raw text. */

@@ -135,7 +135,9 @@ function schemaIssues(settings: unknown): SettingsIssue[] {
 function literalChoices(schema: TSchema): string | null {
   const options: unknown = schema.anyOf;
   if (!Array.isArray(options)) return null;
-  const values = options.map((option: { const?: unknown }) => option.const).filter((v) => typeof v === 'string');
+  const values = (options as unknown[])
+    .map((option) => (typeof option === 'object' && option !== null && 'const' in option ? option.const : undefined))
+    .filter((value) => typeof value === 'string');
   return values.length > 0 ? `must be one of ${values.join(', ')}` : null;
 }
 
@@ -145,7 +147,12 @@ function literalChoices(schema: TSchema): string | null {
  * never scales must neither pay for it nor fail on it.
  */
 async function loadClient(access: ActionDeps['kubernetes']): Promise<ScaleClient> {
-  const kube = await import('./kubernetes.js');
+  let kube: typeof import('./kubernetes.js');
+  try {
+    kube = await import('./kubernetes.js');
+  } catch (err) {
+    throw new Error(`cannot load @kubernetes/client-node on Node.js ${process.version}: ${(err as Error).message}`);
+  }
   return kube.createScaleClient(kube.loadKubeConfig(access));
 }
 
@@ -227,7 +234,6 @@ async function attemptStep(client: ScaleClient, scale: Scale, direction: Directi
   // Scale.spec.replicas is omitempty in the API: an absent value means 0.
   const decision = decideStep(current.value.spec?.replicas ?? 0, stepPlan(scale, direction));
   if (decision.kind !== 'change') return unchangedVerdict(decision, scale, direction);
-  if (signal.aborted) return { decision: 'failed', reason: 'aborted before writing: the server is shutting down', from: decision.from, transient: true };
   const written = await client.replaceScale(scale.workload, nextScale(current.value, scale.workload, decision.to), scale.dryRun, signal);
   if (written.ok) return changedVerdict(decision, written.value.spec?.replicas ?? decision.to, scale, direction);
   return written.failure.kind === 'conflict' ? 'conflict' : { ...failureVerdict(written.failure, scale.workload), from: decision.from };

@@ -130,7 +130,8 @@ function writeKubeconfig(dir: string, url: string, token: string, context: strin
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'fake-cluster', cluster: { server: url } }],
+    // The client refuses plain http unless TLS verification is explicitly off.
+    clusters: [{ name: 'fake-cluster', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
     users: [
       { name: 'fake-user', user: { token } },
       { name: 'wrong-user', user: { token: 'not-the-token' } },
