@@ -168,7 +168,8 @@ async function runScale(scale: Scale, connect: () => Promise<ScaleClient>, kubeC
 }
 
 async function decide(scale: Scale, direction: Direction, target: string, connect: () => Promise<ScaleClient>, context: ActionContext): Promise<Verdict> {
-  const cooling = await cooldownVerdict(scale, direction, target, context);
+  const journal = (await context.journal?.read()) as WriteIntent | null | undefined;
+  const cooling = journal ? null : await cooldownVerdict(scale, direction, target, context);
   if (cooling) return cooling;
   let client: ScaleClient;
   try {
@@ -176,8 +177,36 @@ async function decide(scale: Scale, direction: Direction, target: string, connec
   } catch (err) {
     return { decision: 'failed', reason: `kubernetes client: ${(err as Error).message}`, transient: false };
   }
+  const resumed = journal ? await resumeIntent(client, scale, journal, context.signal) : null;
+  if (resumed) return resumed;
   const refusal = scale.allowWithHpa ? null : await hpaVerdict(client, scale.workload, context.signal);
-  return refusal ?? (await stepWithRetries(client, scale, direction, context.signal));
+  return refusal ?? (await stepWithRetries(client, scale, direction, context));
+}
+
+/** What a write is about to do, journaled first so a crash mid-write is never a second step. */
+interface WriteIntent {
+  from: number;
+  to: number;
+  resourceVersion: string | undefined;
+}
+
+/**
+ * A previous run of this execution journaled a write and died. If the workload moved on from
+ * the version it read and now has the intended replicas, that write landed: report it, do not
+ * step again. Otherwise decide afresh.
+ */
+async function resumeIntent(client: ScaleClient, scale: Scale, intent: WriteIntent, signal: AbortSignal): Promise<Verdict | null> {
+  const current = await client.readScale(scale.workload, signal);
+  if (!current.ok) return failureVerdict(current.failure, scale.workload);
+  const replicas = current.value.spec?.replicas ?? 0;
+  const moved = current.value.metadata?.resourceVersion !== intent.resourceVersion;
+  if (!moved || replicas !== intent.to) return null;
+  return {
+    decision: 'applied',
+    reason: `scaled ${describe(scale.workload)} from ${intent.from} to ${intent.to} (the write landed before a restart; not repeated)`,
+    from: intent.from,
+    to: intent.to,
+  };
 }
 
 async function cooldownVerdict(scale: Scale, direction: Direction, target: string, context: ActionContext): Promise<Verdict | null> {
@@ -211,9 +240,9 @@ async function hpaVerdict(client: ScaleClient, workload: WorkloadRef, signal: Ab
 // few enough that a target under constant churn is reported rather than hammered.
 const MAX_ATTEMPTS = 4;
 
-async function stepWithRetries(client: ScaleClient, scale: Scale, direction: Direction, signal: AbortSignal): Promise<Verdict> {
+async function stepWithRetries(client: ScaleClient, scale: Scale, direction: Direction, context: ActionContext): Promise<Verdict> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const verdict = await attemptStep(client, scale, direction, signal);
+    const verdict = await attemptStep(client, scale, direction, context);
     if (verdict !== 'conflict') return verdict;
   }
   return {
@@ -228,12 +257,17 @@ async function stepWithRetries(client: ScaleClient, scale: Scale, direction: Dir
  * makes the API server answer 409 and the caller starts over from a fresh read, so a step is
  * always computed from the replicas it replaces.
  */
-async function attemptStep(client: ScaleClient, scale: Scale, direction: Direction, signal: AbortSignal): Promise<Verdict | 'conflict'> {
+async function attemptStep(client: ScaleClient, scale: Scale, direction: Direction, context: ActionContext): Promise<Verdict | 'conflict'> {
+  const signal = context.signal;
   const current = await client.readScale(scale.workload, signal);
   if (!current.ok) return failureVerdict(current.failure, scale.workload);
   // Scale.spec.replicas is omitempty in the API: an absent value means 0.
   const decision = decideStep(current.value.spec?.replicas ?? 0, stepPlan(scale, direction));
   if (decision.kind !== 'change') return unchangedVerdict(decision, scale, direction);
+  if (!scale.dryRun) {
+    const intent: WriteIntent = { from: decision.from, to: decision.to, resourceVersion: current.value.metadata?.resourceVersion };
+    await context.journal?.write(intent);
+  }
   const written = await client.replaceScale(scale.workload, nextScale(current.value, scale.workload, decision.to), scale.dryRun, signal);
   if (written.ok) return changedVerdict(decision, written.value.spec?.replicas ?? decision.to, scale, direction);
   return written.failure.kind === 'conflict' ? 'conflict' : { ...failureVerdict(written.failure, scale.workload), from: decision.from };
