@@ -16,11 +16,13 @@ import { reportUrl, webhookRoutes } from './intake/webhook.js';
 import { JobRunner } from './jobs/runner.js';
 import { healthRoutes } from './observability/health.js';
 import { Metrics } from './observability/metrics.js';
+import { createNotifier } from './notify/notifier.js';
+import { urlPolicyFromEnv } from './notify/url-policy.js';
 import { openStore, type Store } from './store/database.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { SecretBox } from './store/secrets.js';
 import { purgeRawNotifications } from './store/ingest.js';
-import { purgeFinishedJobs } from './store/jobs.js';
+import { purgeFinishedJobs, releaseOrphanedJobs } from './store/jobs.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { reportPageRoutes } from './web/routes.js';
 
@@ -98,7 +100,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registry: metrics.registry,
     signal: shutdown.signal,
   });
-  const runner = new JobRunner(store, [analyzeJobKind(store, now), act], {
+  const notifier = createNotifier({
+    store,
+    secrets,
+    metrics,
+    log,
+    provisioned: config.contact_points,
+    policy: urlPolicyFromEnv(process.env),
+    externalUrl: () => externalUrl(),
+    now,
+    wake: () => runner.wake(),
+  });
+  const runner = new JobRunner(store, [analyzeJobKind(store, now), act, ...notifier.jobKinds], {
     concurrency: config.jobs.concurrency,
     batchSize: 50,
     leaseMs: config.jobs.lease * 1000,
@@ -108,7 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const committer = new GroupCommitter(
     store,
-    { dedupWindowMs: config.webhook.dedup_window * 1000, maxAttempts: config.jobs.max_attempts, planJobs: planAnalysis, now },
+    { dedupWindowMs: config.webhook.dedup_window * 1000, maxAttempts: config.jobs.max_attempts, planJobs: (stored) => [...planAnalysis(stored), ...notifier.planRouting(stored)], now },
     () => runner.wake(),
   );
   const redis = config.rate_limit.store === 'redis' && config.rate_limit.redis_url
@@ -159,6 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     register: async (scope) => {
       await scope.register(receiverApiRoutes, { store, secrets, externalUrl: () => externalUrl(), now });
       await scope.register(executionApiRoutes, { store, now, wake: () => runner.wake() });
+      await scope.register(async (contactPoints) => notifier.routes(contactPoints));
     },
   });
   await http.register(reportPageRoutes, { store });
@@ -190,6 +204,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const applied = await migrateToLatest(store);
       if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
       await provisionReceivers(store, secrets, config.receivers, now());
+      const orphans = await releaseOrphanedJobs(store, now());
+      if (orphans > 0) log.warn({ jobs: orphans }, 'resuming jobs a previous process left running');
+      await notifier.ready();
       await runner.start();
       retention = setInterval(() => void purge(), 10 * 60 * 1000);
       retention.unref();
@@ -205,6 +222,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (runner.running) await runner.stop(config.server.shutdown_timeout * 1000);
       shutdown.abort();
       await act.close();
+      await notifier.close();
       redis?.disconnect();
       await store.close();
     },

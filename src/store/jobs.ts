@@ -185,6 +185,20 @@ export async function releaseJobs(store: Store, jobs: readonly { id: number; own
   }
 }
 
+/**
+ * On SQLite only this process can own jobs, so any job still marked running at start belonged
+ * to a process that died: it is due again now, in its original order, rather than after its lease.
+ */
+export async function releaseOrphanedJobs(store: Store, now: number): Promise<number> {
+  if (store.dialect !== 'sqlite') return 0;
+  const r = await store.db
+    .updateTable('jobs')
+    .set({ state: 'pending', lease_owner: null, lease_expires_at: null, updated_at: now })
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 export async function countJobs(store: Store): Promise<{ kind: string; state: string; count: number }[]> {
   const rows = await store.db
     .selectFrom('jobs')

@@ -27,7 +27,10 @@ describe('GET /health, /ready, /metrics', () => {
       await s.app.workers.stop(0);
       await s.postWebhook({ alerts: [{ labels: { alertname: 'Q1' } }, { labels: { alertname: 'Q2' } }] });
       const body = (await (await fetch(`${s.url}/health`)).json()) as { queue_size: number };
-      assert.equal(body.queue_size, 2);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      const pending = [...metrics.matchAll(/^alertwire_jobs\{kind="[^"]+",state="pending"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      assert.match(metrics, /^alertwire_jobs\{kind="analyze",state="pending"\} 2$/m);
+      assert.equal(body.queue_size, pending);
     } finally {
       await s.stop();
     }

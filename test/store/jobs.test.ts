@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/database.js';
-import { claimDueJobs, completeJobs, enqueueJobs, failJob, findJobs, releaseJobs, renewLeases } from '../../src/store/jobs.js';
+import { claimDueJobs, completeJobs, enqueueJobs, failJob, findJobs, releaseJobs, releaseOrphanedJobs, renewLeases } from '../../src/store/jobs.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
 
 const NOW = 1_700_000_000_000;
@@ -125,3 +125,20 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('orphaned jobs on SQLite', () => {
+  it('are due again at start, keeping their order and attempts', async () => {
+    const db = await testDatabase('sqlite');
+    const store = await db.open();
+    try {
+      await enqueueJobs(store.db, [1, 2].map((i) => ({ kind: 'test', idempotencyKey: `o${i}`, payload: { i } })), NOW, 3);
+      await claimDueJobs(store, { owner: 'crashed', limit: 2, leaseMs: LEASE, now: NOW });
+      assert.equal(await releaseOrphanedJobs(store, NOW + 1), 2);
+      const again = await claimDueJobs(store, { owner: 'restarted', limit: 5, leaseMs: LEASE, now: NOW + 2 });
+      assert.deepEqual(again.map((j) => [j.payload, j.attempts]), [[{ i: 1 }, 2], [{ i: 2 }, 2]]);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
