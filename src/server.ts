@@ -1,3 +1,4 @@
+import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { actJobKind } from './actions/act-job.js';
@@ -140,6 +141,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
 
   installErrorHandler(http);
+  await http.register(swagger, {
+    openapi: {
+      info: { title: 'alertwire', version: '0.1.0', description: 'Webhook hub for alerts: intake, reports, receivers, contact points' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  http.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => http.swagger());
   const parseJson = http.getDefaultJsonParser('error', 'error');
   http.removeContentTypeParser('application/json');
   http.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
