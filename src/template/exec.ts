@@ -1,30 +1,18 @@
-// The executor: walks parse trees over template data following Go's text/template
-// evaluation rules (exec.go), with "missingkey=zero" as Alertmanager and Grafana set
-// it, and with limits on output size, steps and template call depth.
-import type { ArgNode, BranchNode, CommandNode, FieldNode, IdentifierNode, ChainNode, Node, NumberNode, PipeNode, TemplateNode, VariableNode } from './ast.js';
+// The executor: runs compiled templates (compile.ts) over template data following
+// Go's text/template evaluation rules (exec.go), with "missingkey=zero" as
+// Alertmanager and Grafana set it, and with limits on output size, steps and
+// template call depth. State is one execution: its variables, output and budget,
+// plus the parts of Go's rules the compiled closures share (calls, field lookup on
+// any value, argument type checks, errors).
+import type { ArgNode, CommandNode, Node, NumberNode } from './ast.js';
 import { nodeString } from './ast.js';
+import { MISSING, compileTree } from './compile.js';
+import type { ArgCode, CallSite, NodeCode } from './compile.js';
 import { TemplateError, locate } from './errors.js';
-import { intOf, printOne, sprint } from './format.js';
+import { printOne } from './format.js';
 import { quoteGo } from './quote.js';
 import type { Tree } from './parser.js';
-import {
-  FuncError,
-  GoMap,
-  GoPointer,
-  GoSlice,
-  GoStruct,
-  GoValue,
-  IfaceBox,
-  T,
-  hasOwn,
-  unbox,
-  isTrue,
-  kindOf,
-  sortedKeys,
-  typeName,
-  typeOf,
-  zeroOf,
-} from './values.js';
+import { FuncError, GoMap, GoPointer, GoStruct, GoValue, IfaceBox, T, hasOwn, unbox, isTrue, kindOf, typeName, typeOf, zeroOf } from './values.js';
 import type { CallContext, GoFunc, GoMethod, GoType } from './values.js';
 
 export interface Limits {
@@ -55,15 +43,6 @@ export interface TemplateSetLike {
   overlay(name: string, text: string): TemplateSetLike;
 }
 
-const MISSING: unique symbol = Symbol('missing');
-type Final = unknown;
-
-const enum Flow {
-  Normal,
-  Break,
-  Continue,
-}
-
 class ExecPanic {
   constructor(readonly error: TemplateError) {}
 }
@@ -72,6 +51,11 @@ interface Budget {
   steps: number;
   readonly limits: Limits;
   readonly now: Date | undefined;
+}
+
+interface Variable {
+  readonly name: string;
+  value: unknown;
 }
 
 const UNNAMED_TYPES = /^(\[|map\[|\*|func|interface)/;
@@ -103,19 +87,29 @@ function isHexInt(s: string): boolean {
   return s.length > 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X') && !/[pP]/.test(s);
 }
 
+// Members are public so that the compiled closures can reach them; nothing outside
+// the engine sees a State except through CallContext.
 export class State implements CallContext {
-  private out = '';
-  private vars: { name: string; value: unknown }[];
-  private node: Node | ArgNode | CommandNode | null = null;
+  /** The output so far. */
+  out = '';
+  /** The variable stack, innermost last; `$` first. */
+  vars: Variable[];
+  /** The node being evaluated: where an error or exceeded limit is reported. */
+  node: Node | ArgNode | CommandNode | null = null;
+  // Copied out of the budget: read on every step and every write.
+  private readonly maxSteps: number;
+  private readonly maxOutput: number;
 
   constructor(
-    private readonly set: TemplateSetLike,
+    readonly set: TemplateSetLike,
     private tmplName: string,
     dot: unknown,
     private readonly budget: Budget,
     private depth: number,
   ) {
     this.vars = [{ name: '$', value: dot }];
+    this.maxSteps = budget.limits.maxSteps;
+    this.maxOutput = budget.limits.maxOutputSize;
   }
 
   /** The caller's clock reading; the engine never reads the system clock itself. */
@@ -146,9 +140,7 @@ export class State implements CallContext {
   }
 
   private nested(set: TemplateSetLike, tree: Tree, data: unknown): string {
-    if (this.depth + 1 >= this.budget.limits.maxCallDepth) {
-      this.limit(`exceeded maximum template depth (${this.budget.limits.maxCallDepth})`);
-    }
+    this.checkDepth();
     const st = new State(set, tree.name, data, this.budget, this.depth + 1);
     return st.run(tree);
   }
@@ -157,7 +149,7 @@ export class State implements CallContext {
 
   run(tree: Tree): string {
     try {
-      this.walk(this.vars[0]?.value, tree.root);
+      compileTree(tree)(this, this.vars[0]?.value);
     } catch (e) {
       if (e instanceof ExecPanic) throw e.error;
       if (e instanceof RangeError && /call stack/i.test(e.message)) {
@@ -168,9 +160,25 @@ export class State implements CallContext {
     return this.out;
   }
 
-  // --- errors ---
+  /** Runs a {{template}} call's tree with its own variables, as Go does. */
+  enterTemplate(name: string, code: NodeCode, dot: unknown): void {
+    const savedVars = this.vars;
+    const savedName = this.tmplName;
+    this.vars = [{ name: '$', value: dot }];
+    this.tmplName = name;
+    this.depth++;
+    try {
+      code(this, dot);
+    } finally {
+      this.depth--;
+      this.vars = savedVars;
+      this.tmplName = savedName;
+    }
+  }
 
-  private errorf(message: string): never {
+  // --- errors and limits ---
+
+  errorf(message: string): never {
     const name = this.tmplName;
     if (this.node === null) {
       const m = `template: ${name}: ${message}`;
@@ -197,24 +205,32 @@ export class State implements CallContext {
     throw new ExecPanic(new TemplateError('limit', m, name, line, column));
   }
 
-  private step(): void {
-    if (++this.budget.steps > this.budget.limits.maxSteps) {
-      this.limit(`exceeded the limit of ${this.budget.limits.maxSteps} evaluation steps`);
+  step(): void {
+    if (++this.budget.steps > this.maxSteps) {
+      this.limit(`exceeded the limit of ${this.maxSteps} evaluation steps`);
     }
   }
 
-  private write(s: string): void {
+  /** Fails when one more level of template call would exceed the depth limit. */
+  checkDepth(): void {
+    if (this.depth + 1 >= this.budget.limits.maxCallDepth) {
+      this.limit(`exceeded maximum template depth (${this.budget.limits.maxCallDepth})`);
+    }
+  }
+
+  write(s: string): void {
+    // Appending builds a rope (V8 cons strings); it is flattened once, when read.
     this.out += s;
-    if (this.out.length > this.budget.limits.maxOutputSize) {
-      this.limit(`output exceeds the limit of ${this.budget.limits.maxOutputSize} characters`);
+    if (this.out.length > this.maxOutput) {
+      this.limit(`output exceeds the limit of ${this.maxOutput} characters`);
     }
   }
 
   // --- variables ---
 
-  private setVar(name: string, value: unknown): void {
+  setVar(name: string, value: unknown): void {
     for (let i = this.vars.length - 1; i >= 0; i--) {
-      const v = this.vars[i] as { name: string; value: unknown };
+      const v = this.vars[i] as Variable;
       if (v.name === name) {
         v.value = value;
         return;
@@ -223,197 +239,28 @@ export class State implements CallContext {
     this.errorf(`undefined variable: ${name}`);
   }
 
-  private varValue(name: string): unknown {
+  varValue(name: string): unknown {
     for (let i = this.vars.length - 1; i >= 0; i--) {
-      const v = this.vars[i] as { name: string; value: unknown };
+      const v = this.vars[i] as Variable;
       if (v.name === name) return v.value;
     }
     this.errorf(`undefined variable: ${name}`);
   }
 
-  // --- walking ---
-
-  private walk(dot: unknown, node: Node): Flow {
-    this.node = node;
-    switch (node.kind) {
-      case 'action': {
-        this.step();
-        const val = this.evalPipeline(dot, node.pipe);
-        if (node.pipe.decl.length === 0) this.printValue(node, val);
-        return Flow.Normal;
-      }
-      case 'break':
-        return Flow.Break;
-      case 'continue':
-        return Flow.Continue;
-      case 'comment':
-        return Flow.Normal;
-      case 'if':
-      case 'with':
-        return this.walkIfOrWith(dot, node);
-      case 'list':
-        for (const n of node.nodes) {
-          const f = this.walk(dot, n);
-          if (f !== Flow.Normal) return f;
-        }
-        return Flow.Normal;
-      case 'range':
-        this.walkRange(dot, node);
-        return Flow.Normal;
-      case 'template':
-        this.walkTemplate(dot, node);
-        return Flow.Normal;
-      case 'text':
-        this.write(node.text);
-        return Flow.Normal;
-    }
-  }
-
-  private walkIfOrWith(dot: unknown, node: BranchNode): Flow {
-    this.step();
-    const mark = this.vars.length;
-    try {
-      const val = this.evalPipeline(dot, node.pipe);
-      if (isTrue(val)) return this.walk(node.kind === 'with' ? val : dot, node.list);
-      if (node.elseList) return this.walk(dot, node.elseList);
-      return Flow.Normal;
-    } finally {
-      if (this.vars.length !== mark) this.vars.length = mark;
-    }
-  }
-
-  private walkRange(dot: unknown, r: BranchNode): void {
-    this.step();
-    this.node = r;
-    const outer = this.vars.length;
-    try {
-      let val = this.evalPipeline(dot, r.pipe);
-      if (val instanceof GoPointer && val.elem !== undefined) val = val.elem;
-      const mark = this.vars.length;
-      const decl = r.pipe.decl.length;
-      const kind = kindOf(val);
-      let ran = false;
-      if (kind === 'slice') {
-        const items = Array.isArray(val) ? (val as unknown[]) : (val as GoSlice).items;
-        const iface = Array.isArray(val) || (val as GoSlice).type.elem?.kind === 'interface';
-        if (items.length > 0) {
-          ran = true;
-          for (let i = 0; i < items.length; i++) if (!this.iterate(r, mark, decl, BigInt(i), iface ? new IfaceBox(items[i]) : items[i])) break;
-        }
-      } else if (kind === 'map') {
-        const entries = val instanceof GoMap ? val.entries : (val as Record<string, unknown>);
-        const iface = !(val instanceof GoMap) || val.type.elem?.kind === 'interface';
-        const keys = sortedKeys(entries);
-        if (keys.length > 0) {
-          ran = true;
-          for (const k of keys) if (!this.iterate(r, mark, decl, k, iface ? new IfaceBox(entries[k]) : entries[k])) break;
-        }
-      } else if (kind === 'int') {
-        // Go 1.22: range over an integer n yields 0..n-1.
-        const n = intOf(val) ?? 0n;
-        if (decl > 1) {
-          this.errorf(`can't use ${printOne(val)} to iterate over more than one variable`);
-        }
-        if (n > 0n) {
-          ran = true;
-          for (let i = 0n; i < n; i++) if (!this.iterate(r, mark, decl, i, i)) break;
-        }
-      } else if (kind !== 'invalid') {
-        // Go reports this at the last node the pipeline evaluated.
-        this.errorf(`range can't iterate over ${sprint([val])}`);
-      }
-      if (!ran && r.elseList) this.walk(dot, r.elseList);
-    } finally {
-      if (this.vars.length !== outer) this.vars.length = outer;
-    }
-  }
-
-  /** One pass of a range body; false when the loop must stop ({{break}}). */
-  private iterate(r: BranchNode, mark: number, decl: number, index: unknown, elem: unknown): boolean {
-    this.step();
-    if (decl > 0) (this.vars[this.vars.length - 1] as { value: unknown }).value = elem;
-    if (decl > 1) (this.vars[this.vars.length - 2] as { value: unknown }).value = index;
-    const f = this.walk(elem, r.list);
+  /** Drops the variables declared since the stack had `mark` entries. */
+  popVars(mark: number): void {
     if (this.vars.length !== mark) this.vars.length = mark;
-    return f !== Flow.Break;
   }
 
-  private walkTemplate(dot: unknown, t: TemplateNode): void {
-    this.step();
-    this.node = t;
-    const tree = this.set.lookup(t.name);
-    if (!tree) this.errorf(`template ${quoteGo(t.name)} not defined`);
-    if (this.depth + 1 >= this.budget.limits.maxCallDepth) {
-      this.limit(`exceeded maximum template depth (${this.budget.limits.maxCallDepth})`);
-    }
-    const newDot = this.evalPipeline(dot, t.pipe);
-    const savedVars = this.vars;
-    const savedName = this.tmplName;
-    this.vars = [{ name: '$', value: newDot }];
-    this.tmplName = tree.name;
-    this.depth++;
-    try {
-      this.walk(newDot, tree.root);
-    } finally {
-      this.depth--;
-      this.vars = savedVars;
-      this.tmplName = savedName;
-    }
-  }
+  // --- commands ---
 
-  // --- pipelines and commands ---
-
-  private evalPipeline(dot: unknown, pipe: PipeNode | null): unknown {
-    if (pipe === null) return undefined;
-    this.node = pipe;
-    let value: unknown = MISSING;
-    for (const cmd of pipe.cmds) value = unbox(this.evalCommand(dot, cmd, value));
-    for (const v of pipe.decl) {
-      if (pipe.isAssign) this.setVar(v.ident[0] as string, value);
-      else this.vars.push({ name: v.ident[0] as string, value });
-    }
-    return value;
-  }
-
-  private notAFunction(args: readonly ArgNode[], final: Final): void {
+  notAFunction(args: readonly ArgNode[], final: unknown): void {
     if (args.length > 1 || final !== MISSING) {
       this.errorf(`can't give argument to non-function ${nodeString(args[0] as ArgNode)}`);
     }
   }
 
-  private evalCommand(dot: unknown, cmd: CommandNode, final: Final): unknown {
-    this.step();
-    const first = cmd.args[0] as ArgNode;
-    switch (first.kind) {
-      case 'field':
-        return this.evalFieldNode(dot, first, cmd.args, final);
-      case 'chain':
-        return this.evalChainNode(dot, first, cmd.args, final);
-      case 'identifier':
-        return this.evalFunction(dot, first, cmd, cmd.args, final);
-      case 'pipe':
-        this.notAFunction(cmd.args, final);
-        return this.evalPipeline(dot, first);
-      case 'variable':
-        return this.evalVariableNode(dot, first, cmd.args, final);
-    }
-    this.node = first;
-    this.notAFunction(cmd.args, final);
-    switch (first.kind) {
-      case 'bool':
-        return first.value;
-      case 'dot':
-        return dot;
-      case 'nil':
-        this.errorf('nil is not a command');
-      case 'number':
-        return this.idealConstant(first);
-      case 'string':
-        return first.text;
-    }
-  }
-
-  private idealConstant(c: NumberNode): unknown {
+  idealConstant(c: NumberNode): unknown {
     this.node = c;
     if (c.isFloat && !isHexInt(c.text) && c.text[0] !== "'" && /[.eEpP]/.test(c.text)) return c.float64;
     if (c.isInt) return c.int64;
@@ -421,57 +268,10 @@ export class State implements CallContext {
     return undefined;
   }
 
-  private evalFieldNode(dot: unknown, field: FieldNode, args: readonly ArgNode[] | null, final: Final): unknown {
-    this.node = field;
-    return this.evalFieldChain(dot, dot, field, field.ident, args, final);
-  }
-
-  private evalChainNode(dot: unknown, chain: ChainNode, args: readonly ArgNode[] | null, final: Final): unknown {
-    this.node = chain;
-    if (chain.node.kind === 'nil') this.errorf(`indirection through explicit nil in ${nodeString(chain)}`);
-    const pipe = this.evalArg(dot, null, chain.node);
-    return this.evalFieldChain(dot, pipe, chain, chain.field, args, final);
-  }
-
-  private evalVariableNode(dot: unknown, v: VariableNode, args: readonly ArgNode[] | null, final: Final): unknown {
-    this.node = v;
-    const value = this.varValue(v.ident[0] as string);
-    if (v.ident.length === 1) {
-      this.notAFunction(args ?? [], final);
-      return value;
-    }
-    return this.evalFieldChain(dot, value, v, v.ident.slice(1), args, final);
-  }
-
-  private evalFieldChain(
-    dot: unknown,
-    receiver: unknown,
-    node: FieldNode | ChainNode | VariableNode,
-    ident: readonly string[],
-    args: readonly ArgNode[] | null,
-    final: Final,
-  ): unknown {
-    const n = ident.length;
-    for (let i = 0; i < n - 1; i++) receiver = this.evalField(dot, ident[i] as string, node, null, MISSING, receiver);
-    return this.evalField(dot, ident[n - 1] as string, node, args, final, receiver);
-  }
-
-  private evalFunction(dot: unknown, node: IdentifierNode, cmd: CommandNode | IdentifierNode, args: readonly ArgNode[] | null, final: Final): unknown {
-    this.node = node;
-    const found = this.set.funcs.lookup(node.ident);
-    if (!found) this.errorf(`${quoteGo(node.ident)} is not a defined function`);
-    return this.evalCall(dot, found.fn, found.builtin, cmd, node.ident, args, final);
-  }
-
-  private evalField(
-    dot: unknown,
-    fieldName: string,
-    node: FieldNode | ChainNode | VariableNode,
-    args: readonly ArgNode[] | null,
-    final: Final,
-    receiver: unknown,
-  ): unknown {
+  /** Go's evalField: a field, map entry or method of any receiver. */
+  field(dot: unknown, site: CallSite, final: unknown, receiver: unknown): unknown {
     if (receiver === undefined || receiver === null) return undefined;
+    const fieldName = site.name;
     let iface = false;
     if (receiver instanceof IfaceBox) {
       if (receiver.v === undefined || receiver.v === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
@@ -479,7 +279,7 @@ export class State implements CallContext {
       receiver = receiver.v;
     }
     const original = receiver;
-    const hasArgs = (args !== null && args.length > 1) || final !== MISSING;
+    const hasArgs = site.args.length > 0 || final !== MISSING;
     if (receiver instanceof GoValue) {
       let isNil = false;
       if (receiver instanceof GoPointer) {
@@ -488,7 +288,7 @@ export class State implements CallContext {
       }
       if (receiver instanceof GoValue) {
         const method = receiver.type.methods?.get(fieldName);
-        if (method) return this.evalCall(dot, method, false, node, fieldName, args, final, receiver);
+        if (method) return this.call(dot, method, false, site, final, receiver);
         if (receiver instanceof GoStruct) {
           const fields = receiver.fields;
           if (hasOwn(fields, fieldName) || receiver.type.fields?.some((f) => f.name === fieldName)) {
@@ -510,45 +310,51 @@ export class State implements CallContext {
     this.errorf(`can't evaluate field ${fieldName} in type ${iface ? 'interface {}' : typeName(original)}`);
   }
 
-  private evalCall(
+  /** Go's evalCall: checks the argument count, evaluates the arguments, calls. */
+  call(
     dot: unknown,
     fn: GoFunc | GoMethod,
     isBuiltin: boolean,
-    node: Node | ArgNode | CommandNode,
-    name: string,
-    argNodes: readonly ArgNode[] | null,
-    final: Final,
+    site: CallSite,
+    final: unknown,
     /** The receiver when `fn` is a method. */
     receiver?: unknown,
   ): unknown {
-    const args = argNodes === null ? [] : argNodes.slice(1);
+    const args = site.args;
     const numIn = args.length + (final !== MISSING ? 1 : 0);
     let numFixed = args.length;
     if (fn.variadic) {
       numFixed = fn.params.length;
-      if (numIn < numFixed) this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
+      if (numIn < numFixed) this.errorf(`wrong number of args for ${site.name}: want at least ${numFixed} got ${args.length}`);
     } else if (numIn !== fn.params.length) {
-      this.errorf(`wrong number of args for ${name}: want ${fn.params.length} got ${numIn}`);
+      this.errorf(`wrong number of args for ${site.name}: want ${fn.params.length} got ${numIn}`);
     }
-    if (isBuiltin && (name === 'and' || name === 'or')) {
-      let v: unknown = undefined;
-      for (const arg of args) {
-        v = this.evalArg(dot, T.reflectValue, arg);
-        if (isTrue(unbox(v)) === (name === 'or')) return v;
-      }
-      if (final !== MISSING) v = this.validateType(final, T.reflectValue);
-      return v;
-    }
+    if (isBuiltin && (site.name === 'and' || site.name === 'or')) return this.andOr(dot, site, final);
     const argv: unknown[] = new Array<unknown>(numIn);
     let i = 0;
-    for (; i < numFixed && i < args.length; i++) argv[i] = this.evalArg(dot, fn.params[i] as GoType, args[i] as ArgNode);
-    if (fn.variadic) for (; i < args.length; i++) argv[i] = this.evalArg(dot, fn.variadic, args[i] as ArgNode);
+    for (; i < numFixed && i < args.length; i++) argv[i] = (args[i] as ArgCode)(this, dot, fn.params[i] as GoType);
+    if (fn.variadic) for (; i < args.length; i++) argv[i] = (args[i] as ArgCode)(this, dot, fn.variadic);
     if (final !== MISSING) {
       let t: GoType;
       if (fn.variadic) t = numIn - 1 < numFixed ? (fn.params[numIn - 1] as GoType) : fn.variadic;
       else t = fn.params[fn.params.length - 1] as GoType;
       argv[i] = this.validateType(final, t);
     }
+    return this.invoke(fn, site.node, site.name, argv, receiver);
+  }
+
+  /** and/or evaluate their arguments only until the result is known. */
+  private andOr(dot: unknown, site: CallSite, final: unknown): unknown {
+    let v: unknown = undefined;
+    for (const arg of site.args) {
+      v = arg(this, dot, T.reflectValue);
+      if (isTrue(unbox(v)) === (site.name === 'or')) return v;
+    }
+    if (final !== MISSING) v = this.validateType(final, T.reflectValue);
+    return v;
+  }
+
+  private invoke(fn: GoFunc | GoMethod, node: Node | ArgNode | CommandNode, name: string, argv: unknown[], receiver: unknown): unknown {
     try {
       const result = receiver !== undefined ? (fn as GoMethod).call(receiver, argv, this) : (fn as GoFunc).call(argv, this);
       return fn.returnsInterface ? new IfaceBox(result) : result;
@@ -561,7 +367,9 @@ export class State implements CallContext {
     }
   }
 
-  private validateType(value: unknown, typ: GoType | null): unknown {
+  // --- arguments ---
+
+  validateType(value: unknown, typ: GoType | null): unknown {
     if (value instanceof IfaceBox) {
       if (typ === null || typ === T.reflectValue) return value;
       if (typ.kind === 'interface') return value.v;
@@ -584,25 +392,13 @@ export class State implements CallContext {
     return value;
   }
 
-  private evalArg(dot: unknown, typ: GoType | null, n: ArgNode): unknown {
-    this.node = n;
-    switch (n.kind) {
-      case 'dot':
-        return this.validateType(dot, typ);
-      case 'nil':
-        if (typ === null || canBeNil(typ)) return undefined;
-        this.errorf(`cannot assign nil to ${typ.name}`);
-      case 'field':
-        return this.validateType(this.evalFieldNode(dot, n, [n], MISSING), typ);
-      case 'variable':
-        return this.validateType(this.evalVariableNode(dot, n, null, MISSING), typ);
-      case 'pipe':
-        return this.validateType(this.evalPipeline(dot, n), typ);
-      case 'identifier':
-        return this.validateType(this.evalFunction(dot, n, n, null, MISSING), typ);
-      case 'chain':
-        return this.validateType(this.evalChainNode(dot, n, null, MISSING), typ);
-    }
+  nilArg(typ: GoType | null): unknown {
+    if (typ === null || canBeNil(typ)) return undefined;
+    this.errorf(`cannot assign nil to ${typ.name}`);
+  }
+
+  /** A constant argument (bool, number, string) for a parameter of type `typ`. */
+  literalArg(n: ArgNode, typ: GoType | null, dot: unknown): unknown {
     if (typ === null) this.errorf(`can't handle ${nodeString(n)} for arg of type <nil>`);
     switch (typ.kind) {
       case 'bool':
@@ -638,8 +434,14 @@ export class State implements CallContext {
     this.errorf(`can't handle assignment of ${nodeString(n)} to empty interface argument`);
   }
 
-  private printValue(node: Node, v: unknown): void {
+  // --- output ---
+
+  printValue(node: Node, v: unknown): void {
     this.node = node;
+    if (typeof v === 'string') {
+      this.write(v);
+      return;
+    }
     if (v instanceof GoPointer && v.elem !== undefined) v = v.elem;
     if (v === undefined || v === null) {
       this.write('<no value>');

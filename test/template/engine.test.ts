@@ -180,6 +180,47 @@ describe('limits', () => {
   });
 });
 
+// Templates are compiled once into closures that remember, per field reference, what
+// the last receiver type needed; these check that the memory never leaks across types
+// and that limits are still reported where the tree-walking executor reported them.
+describe('compiled templates', () => {
+  const data = notificationData(am);
+
+  test('one field reference over structs, pointers, KV maps and plain maps', () => {
+    const text =
+      '{{ define "s" }}[{{ .Status }}]{{ end }}{{ template "s" . }}{{ range .Alerts }}{{ template "s" . }}{{ template "s" .Labels }}{{ end }}' +
+      '{{ template "s" .CommonLabels }}{{ template "s" (coll.Dict "Status" "dict") }}';
+    for (let i = 0; i < 3; i++) assert.equal(renderTemplate(text, data), '[firing][firing][][firing][][resolved][][][dict]');
+  });
+
+  test('a name that is a field of one type and a method of another', () => {
+    const text = '{{ define "v" }}<{{ .Values }}>{{ end }}{{ range .Alerts }}{{ template "v" . }}{{ template "v" .Labels }}{{ end }}';
+    const want =
+      '<map[]><[HighCPU web-1:9100 node critical]><map[]><[HighCPU web-2:9100 node warning]><map[]><[HighCPU db-1:9100 node critical eu-west-1]>';
+    for (let i = 0; i < 3; i++) assert.equal(renderTemplate(text, data), want);
+  });
+
+  test('a type without the field still fails after others had it', () => {
+    const text = '{{ define "e" }}{{ .Status }}{{ end }}{{ range .Alerts }}{{ template "e" . }}{{ end }}{{ template "e" .Alerts }}';
+    for (let i = 0; i < 2; i++) {
+      assert.throws(
+        () => renderTemplate(text, data),
+        (e: unknown) => e instanceof TemplateError && e.message.endsWith("can't evaluate field Status in type templates.ExtendedAlerts"),
+      );
+    }
+  });
+
+  test('limits name the node being executed', () => {
+    const steps = (text: string, maxSteps: number) => () => renderTemplate(text, {}, { limits: { maxSteps } });
+    assert.throws(steps('{{ range 100 }}{{/* c */}}x{{ end }}', 50), {
+      message: 'template: template:1:26: executing "template" at <x>: exceeded the limit of 50 evaluation steps',
+    });
+    assert.throws(steps('{{ range 100 }}{{ if true }}ab{{ else }}c{{ end }}{{ end }}', 77), {
+      message: 'template: template:1:28: executing "template" at <ab>: exceeded the limit of 77 evaluation steps',
+    });
+  });
+});
+
 describe('cli', () => {
   function io(files: Record<string, string>) {
     const out: string[] = [];
