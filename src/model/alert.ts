@@ -74,7 +74,8 @@ export function normalizeAlert(
   context: { groupStatus?: string; now: number; orgId?: number },
 ): Alert {
   const field = `alerts[${index}]`;
-  const labels = inbound.labels ?? {};
+  // Alertmanager and Prometheus treat an empty label as absent; so must the fingerprint.
+  const labels = Object.fromEntries(Object.entries(inbound.labels ?? {}).filter(([, v]) => v !== ''));
   const startsAt = parseTime(inbound.startsAt, `${field}.startsAt`) ?? context.now;
   const endsAt = parseTime(inbound.endsAt, `${field}.endsAt`);
   const status = resolveStatus(inbound.status ?? context.groupStatus, endsAt, context.now, `${field}.status`);

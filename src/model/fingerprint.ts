@@ -66,7 +66,10 @@ export function labelsFingerprint(labels: Readonly<Record<string, string>>): str
   return hex4(h[3]) + hex4(h[2]) + hex4(h[1]) + hex4(h[0]);
 }
 
-/** Go sorts label names by byte order; for ASCII names this equals code-unit order. */
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Go sorts label names by UTF-8 byte order; for ASCII names that is code-unit order. */
 function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

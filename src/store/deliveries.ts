@@ -101,13 +101,22 @@ export type DeliveryUpdate = { id: string; generation: number } & Partial<
 > & { updated_at: number };
 
 /**
- * Writes a batch of attempts and their deliveries' new state in one transaction. An update
- * only applies to the generation it was made for: a delivery requeued meanwhile is left alone.
+ * Writes a batch of attempts and their deliveries' new state in one transaction, with the
+ * completion of the jobs that are done. An update only applies to the generation it was made
+ * for: a delivery requeued meanwhile is left alone.
  */
-export async function recordAttempts(store: Store, attempts: readonly NewAttempt[], updates: readonly DeliveryUpdate[]): Promise<void> {
-  if (attempts.length === 0 && updates.length === 0) return;
+export async function recordAttempts(
+  store: Store,
+  attempts: readonly NewAttempt[],
+  updates: readonly DeliveryUpdate[],
+  finished: readonly { id: number; owner: string }[] = [],
+  now = 0,
+): Promise<void> {
+  if (attempts.length === 0 && updates.length === 0 && finished.length === 0) return;
   await store.db.transaction().execute(async (trx) => {
     const t = inTrx(trx);
+    // Jobs whose delivery reached a final state complete with it: one commit instead of two.
+    if (finished.length > 0) await completeJobsInTransaction(trx, finished, now);
     for (let i = 0; i < attempts.length; i += CHUNK) {
       await t.insertInto('delivery_attempts').values(attempts.slice(i, i + CHUNK)).execute();
     }

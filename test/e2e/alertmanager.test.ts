@@ -7,7 +7,7 @@
  * is skipped, except under CI=true, where that is a failure.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,12 @@ const missing = existsSync(ALERTMANAGER_BIN)
   : `${ALERTMANAGER_BIN} not found (apt-get install prometheus-alertmanager)`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Alertmanagers still running when this test process exits (a failed test) are killed. */
+const liveAlertmanagers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveAlertmanagers) child.kill('SIGKILL');
+});
 
 interface Alertmanager {
   url: string;
@@ -78,6 +84,7 @@ async function startAlertmanager(config: string): Promise<Alertmanager> {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    liveAlertmanagers.add(child);
     let output = '';
     const keep = (d: string) => {
       output = (output + d).slice(-64 * 1024);
@@ -86,8 +93,12 @@ async function startAlertmanager(config: string): Promise<Alertmanager> {
     child.stderr.setEncoding('utf8').on('data', keep);
     let status: ChildExit | null = null;
     const exited = new Promise<ChildExit>((resolve) => {
-      child.once('exit', (code, signal) => resolve((status = { code, signal })));
+      child.once('exit', (code, signal) => {
+        liveAlertmanagers.delete(child);
+        resolve((status = { code, signal }));
+      });
       child.once('error', (error) => {
+        liveAlertmanagers.delete(child);
         keep(`spawn failed: ${error.message}\n`);
         resolve((status = { code: -1, signal: null }));
       });
@@ -291,9 +302,11 @@ describe('with a real Alertmanager', { skip: missing ? `${missing}; skipped (und
       assert.ok(attempts >= rejected.length, `Alertmanager reported ${attempts} failed webhook notifications:\n${wrong.output().slice(-3000)}`);
       assert.ok(refused >= rejected.length, `alertwire counted ${refused} new 401 answers`);
       // Every notification Alertmanager sent was answered 401, none stored an alert.
-      for (const labels of rejected) {
-        const report = await getReport(alertwire, labelsFingerprint(labels));
-        assert.equal(report.status, 404, `alert ${JSON.stringify(labels)} was stored despite the wrong token`);
+      const held = await getAlerts(wrong, run2);
+      assert.equal(held.length, rejected.length);
+      for (const alert of held) {
+        const report = await getReport(alertwire, alert.fingerprint);
+        assert.equal(report.status, 404, `alert ${JSON.stringify(alert.labels)} was stored despite the wrong token`);
       }
       const metrics = await fetchMetrics(alertwire.url);
       assert.ok((metricValue(metrics, 'alertwire_webhook_errors_total', { reason: 'unauthorized' }) ?? 0) >= rejected.length);

@@ -9,7 +9,7 @@ function referenceFingerprint(labels: Record<string, string>): string {
   const add = (bytes: Uint8Array) => {
     for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * prime);
   };
-  for (const name of Object.keys(labels).sort()) {
+  for (const name of Object.keys(labels).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
     add(Buffer.from(name, 'utf8'));
     add(Uint8Array.of(0xff));
     add(Buffer.from(labels[name] ?? '', 'utf8'));
@@ -67,3 +67,18 @@ const KNOWN: [Record<string, string>, string][] = [
   [{ alertname: 'HighCPUUsage', instance: 'node-1:9100', job: 'node-exporter', namespace: 'production', severity: 'warning' }, '947737e3559055bc'],
   [{ alertname: 'TestAlert' }, 'dab43189276e5f48'],
 ];
+
+describe('label sets as Alertmanager reads them', () => {
+  it('drops empty-valued labels before fingerprinting, as Alertmanager does', async () => {
+    const { normalizeAlert } = await import('../../src/model/alert.js');
+    const withEmpty = normalizeAlert({ labels: { alertname: 'X', e: '' } }, 0, { now: 0 });
+    assert.deepEqual(withEmpty.labels, { alertname: 'X' });
+    assert.equal(withEmpty.fingerprint, labelsFingerprint({ alertname: 'X' }));
+  });
+
+  it('sorts non-ASCII label names by their UTF-8 bytes, as Go does', () => {
+    // U+FF21 (3 UTF-8 bytes, EF BC A1) sorts before U+1F600 (F0 9F 98 80) in bytes, after it in UTF-16.
+    const labels = { '\u{1F600}': 'a', '\uFF21': 'b' };
+    assert.equal(labelsFingerprint(labels), referenceFingerprint(labels));
+  });
+});

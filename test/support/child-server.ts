@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -102,6 +102,22 @@ class OutputTail {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Safety net for a test that fails before its cleanup: when the test process exits, children
+ * still running are killed and the temp directories this helper made are removed.
+ */
+const liveChildren = new Set<ChildProcess>();
+const ownedLeftovers = new Set<string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    for (const dir of ownedLeftovers) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 class PortTaken extends Error {}
 
 /** Starts `alertwire serve` and resolves once GET /ready answers 200. */
@@ -117,16 +133,25 @@ export async function startChildServer(options: ChildServerOptions = {}): Promis
 }
 
 async function startOnce(options: ChildServerOptions, port: number): Promise<ChildServer> {
+  installExitHook();
   const ownedDirs: string[] = [];
+  const removeOwnedDirs = () => {
+    for (const dir of ownedDirs) {
+      rmSync(dir, { recursive: true, force: true });
+      ownedLeftovers.delete(dir);
+    }
+  };
   let dataDir = options.dataDir;
   if (!dataDir) {
     dataDir = makeTempDir('alertwire-e2e-data-');
     ownedDirs.push(dataDir);
+    ownedLeftovers.add(dataDir);
   }
   let configFile: string | undefined;
   if (options.configYaml !== undefined) {
     const dir = makeTempDir('alertwire-e2e-config-');
     ownedDirs.push(dir);
+    ownedLeftovers.add(dir);
     configFile = join(dir, 'alertwire.yaml');
     writeFileSync(configFile, options.configYaml);
   }
@@ -158,16 +183,19 @@ async function startOnce(options: ChildServerOptions, port: number): Promise<Chi
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveChildren.add(child);
   const tail = new OutputTail();
   child.stdout?.setEncoding('utf8').on('data', (d: string) => tail.push(d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => tail.push(d));
   let status: ChildExit | null = null;
   const exited = new Promise<ChildExit>((resolveExit) => {
     child.once('exit', (code, signal) => {
+      liveChildren.delete(child);
       status = { code, signal };
       resolveExit(status);
     });
     child.once('error', (error) => {
+      liveChildren.delete(child);
       tail.push(`\n[child-server] spawn failed: ${error.message}\n`);
       status = { code: -1, signal: null };
       resolveExit(status);
@@ -208,7 +236,7 @@ async function startOnce(options: ChildServerOptions, port: number): Promise<Chi
     stop,
     async cleanup() {
       await stop();
-      for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
+      removeOwnedDirs();
     },
   };
 
@@ -216,17 +244,52 @@ async function startOnce(options: ChildServerOptions, port: number): Promise<Chi
   for (;;) {
     if (status !== null) {
       const output = tail.text();
-      for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
+      removeOwnedDirs();
       if (/EADDRINUSE/.test(output)) throw new PortTaken(`port ${port} taken`);
       throw new Error(`alertwire exited before it was ready (${describeExit(status)}):\n${output}`);
     }
-    if (await isReady(url)) return server;
+    if ((await isReady(url)) && listensOn(child.pid, port)) return server;
     if (Date.now() > deadline) {
       await server.cleanup();
       throw new Error(`alertwire was not ready within ${options.readyTimeoutMs ?? 60_000} ms:\n${tail.text()}`);
     }
     await sleep(100);
   }
+}
+
+/**
+ * Whether process `pid` holds the listening socket on 127.0.0.1:`port`, so a /ready answered by
+ * another process that took the port first is not mistaken for ours. Read from /proc on Linux;
+ * elsewhere assumed true.
+ */
+function listensOn(pid: number, port: number): boolean {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return true;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const line of table.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+    if (fields[1] === local && fields[3] === '0A' && fields[9]) inodes.add(fields[9]);
+  }
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode && inodes.has(inode)) return true;
+      } catch {
+        // the descriptor closed meanwhile
+      }
+    }
+  } catch {
+    return false;
+  }
+  return false;
 }
 
 async function isReady(url: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 // The public API of src/template: rendering, the seed's default message byte for
 // byte, parse/validation errors with positions, limits, and the CLI.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +30,12 @@ describe('default templates', () => {
     assert.equal(out, SEED_MESSAGE);
   });
 
-  test('the seed file holds that message', () => {
-    const seed = readFileSync(join(here, '../../../shared/seeds/003_c95228e6d6723f5a.txt'), 'utf8');
+  // The seeds live in the workspace beside the clone (as in CI), not in the repository.
+  const seedFile = join(here, '../../../shared/seeds/003_c95228e6d6723f5a.txt');
+  test('the seed file holds that message', { skip: existsSync(seedFile) ? false : 'the shared/ workspace is not beside this clone' }, () => {
+    const seed = readFileSync(seedFile, 'utf8');
     assert.ok(seed.includes(JSON.stringify(SEED_MESSAGE).slice(1, -1)));
-  }, );
+  });
 
   test('default.title', () => {
     assert.equal(renderTemplate('{{ template "default.title" . }}', notificationData(grafana)), '[FIRING:2]  (blue)');
