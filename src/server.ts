@@ -14,7 +14,9 @@ import { installErrorHandler } from './intake/errors.js';
 import { hookRoutes } from './intake/hooks.js';
 import { RateLimits } from './intake/rate-limit.js';
 import { reportUrl, webhookRoutes } from './intake/webhook.js';
+import { WorkerPool } from './jobs/pool.js';
 import { JobRunner } from './jobs/runner.js';
+import { DELIVER } from './notify/deliver-job.js';
 import { healthRoutes } from './observability/health.js';
 import { Metrics } from './observability/metrics.js';
 import { createNotifier } from './notify/notifier.js';
@@ -40,7 +42,7 @@ export interface App {
   store: Store;
   credentials: Credentials;
   metrics: Metrics;
-  workers: JobRunner;
+  workers: WorkerPool;
   /** Base URL of report links: the configured external URL or the address listened on. */
   externalUrl(): string;
   start(): Promise<string>;
@@ -112,14 +114,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
     wake: () => runner.wake(),
   });
-  const runner = new JobRunner(store, [analyzeJobKind(store, now), act, ...notifier.jobKinds], {
+  const runnerOptions = {
     concurrency: config.jobs.concurrency,
     batchSize: 50,
     leaseMs: config.jobs.lease * 1000,
     pollMs: config.jobs.poll_interval * 1000,
     now,
     log,
-  });
+  };
+  const kinds = [analyzeJobKind(store, now), act, ...notifier.jobKinds];
+  const runner = new WorkerPool([
+    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [DELIVER] }),
+    new JobRunner(store, kinds, { ...runnerOptions, kinds: [DELIVER], concurrency: config.jobs.delivery_concurrency }),
+  ]);
   const committer = new GroupCommitter(
     store,
     { dedupWindowMs: config.webhook.dedup_window * 1000, maxAttempts: config.jobs.max_attempts, planJobs: (stored) => [...planAnalysis(stored), ...notifier.planRouting(stored)], now },

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ProvisionedContactPoints } from './contact-points.js';
 import { ActionsConfig, ProvisionedReceivers } from './receivers.js';
+import { AnalysisConfig } from './analysis.js';
 
 /**
  * The configuration file's schema. Keys are snake_case, as in alertmanager.yml, so users can
@@ -75,7 +76,8 @@ export const RateLimitConfig = Type.Object(
 
 export const JobsConfig = Type.Object(
   {
-    concurrency: Type.Integer({ minimum: 1, default: 8 }),
+    concurrency: Type.Integer({ minimum: 1, default: 8, description: 'Job batches (analyses, actions, routing) running at once' }),
+    delivery_concurrency: Type.Integer({ minimum: 1, default: 16, description: 'Delivery batches to contact points running at once' }),
     lease: Seconds(10, 'How long a claimed job stays with its worker before another may take it; renewed while it runs'),
     max_attempts: Type.Integer({ minimum: 1, default: 10 }),
     poll_interval: Seconds(1, 'Fallback polling when no wake-up arrives'),
@@ -103,6 +105,7 @@ export const ConfigSchema = Type.Object(
     jobs: JobsConfig,
     retention: RetentionConfig,
     actions: ActionsConfig,
+    analysis: AnalysisConfig,
     receivers: ProvisionedReceivers,
     contact_points: ProvisionedContactPoints,
   },

@@ -16,6 +16,9 @@ export interface JobKind {
 }
 
 export interface RunnerOptions {
+  /** Claim only these kinds, or every kind but `excludeKinds`: slow kinds get a runner of their own. */
+  kinds?: readonly string[];
+  excludeKinds?: readonly string[];
   concurrency: number;
   batchSize: number;
   leaseMs: number;
@@ -100,6 +103,8 @@ export class JobRunner {
           limit: this.options.batchSize,
           leaseMs: this.options.leaseMs,
           now: this.options.now(),
+          kinds: this.options.kinds,
+          excludeKinds: this.options.excludeKinds,
         });
       } catch (error) {
         this.options.log.error({ err: error }, 'claiming jobs failed');

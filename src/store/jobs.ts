@@ -66,7 +66,7 @@ export async function enqueueJobs(
  */
 export async function claimDueJobs(
   store: Store,
-  options: { owner: string; limit: number; leaseMs: number; now: number; kinds?: readonly string[] },
+  options: ClaimOptions,
 ): Promise<ClaimedJob[]> {
   const expired = await claimWhere(store, options, sql`state = 'running' and lease_expires_at < ${options.now}`, sql`lease_expires_at`, options.limit);
   const pending =
@@ -86,15 +86,27 @@ export async function claimDueJobs(
   }));
 }
 
+/** Which jobs a claimer takes: `kinds` only, or every kind but `excludeKinds`. */
+export interface ClaimOptions {
+  owner: string;
+  limit: number;
+  leaseMs: number;
+  now: number;
+  kinds?: readonly string[];
+  excludeKinds?: readonly string[];
+}
+
 async function claimWhere(
   store: Store,
-  options: { owner: string; leaseMs: number; now: number; kinds?: readonly string[] },
+  options: ClaimOptions,
   condition: RawBuilder<unknown>,
   order: RawBuilder<unknown>,
   limit: number,
 ): Promise<JobRow[]> {
   const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  const kindFilter = options.kinds && options.kinds.length > 0 ? sql`and kind in (${sql.join(options.kinds)})` : sql``;
+  const only = options.kinds && options.kinds.length > 0 ? sql`and kind in (${sql.join(options.kinds)})` : sql``;
+  const except = options.excludeKinds && options.excludeKinds.length > 0 ? sql`and kind not in (${sql.join(options.excludeKinds)})` : sql``;
+  const kindFilter = sql`${only} ${except}`;
   const result = await sql<JobRow>`
     update jobs set state = 'running', lease_owner = ${options.owner}, lease_expires_at = ${options.now + options.leaseMs},
       attempts = attempts + 1, updated_at = ${options.now}

@@ -107,6 +107,19 @@ for (const dialect of DIALECTS) {
       assert.equal(again?.attempts, 1);
     });
 
+    it('claims only the kinds asked for, or all but the excluded ones', async () => {
+      await enqueueJobs(
+        store.db,
+        ['deliver', 'analyze', 'deliver', 'act'].map((kind, i) => ({ kind, idempotencyKey: `kind${i}`, payload: { i } })),
+        NOW,
+        3,
+      );
+      const deliveries = await claimDueJobs(store, { owner: 'd', limit: 10, leaseMs: LEASE, now: NOW, kinds: ['deliver'] });
+      assert.deepEqual(deliveries.map((j) => j.kind), ['deliver', 'deliver']);
+      const others = await claimDueJobs(store, { owner: 'o', limit: 10, leaseMs: LEASE, now: NOW, excludeKinds: ['deliver'] });
+      assert.deepEqual(others.map((j) => j.kind).sort(), ['act', 'analyze']);
+    });
+
     it('never hands the same job to two concurrent claimers', async () => {
       await enqueue(300);
       const second = await db.open();

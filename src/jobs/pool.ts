@@ -1,0 +1,25 @@
+import type { JobRunner } from './runner.js';
+
+/**
+ * The process's runners as one: kinds that may be slow (deliveries to a hanging endpoint) have a
+ * runner of their own, so they never hold up analyses and actions.
+ */
+export class WorkerPool {
+  constructor(private readonly runners: readonly JobRunner[]) {}
+
+  get running(): boolean {
+    return this.runners.some((r) => r.running);
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.runners) await r.start();
+  }
+
+  wake(): void {
+    for (const r of this.runners) r.wake();
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    await Promise.all(this.runners.filter((r) => r.running).map((r) => r.stop(deadlineMs)));
+  }
+}
