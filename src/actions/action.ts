@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import type { AlertExtras, AlertStatus } from '../model/alert.js';
+import type { AlertSnapshot } from '../model/alert.js';
 import type { NotificationMeta } from '../store/ingest.js';
 
 /**
@@ -9,16 +9,7 @@ import type { NotificationMeta } from '../store/ingest.js';
 export type Decision = 'applied' | 'skipped' | 'dry-run' | 'rejected' | 'failed';
 
 /** An alert as the action sees it: the stored snapshot of what the notification carried. */
-export interface AlertSnapshot {
-  fingerprint: string;
-  status: AlertStatus;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: number;
-  endsAt: number | null;
-  generatorURL: string;
-  extras: AlertExtras;
-}
+export type { AlertSnapshot } from '../model/alert.js';
 
 export interface ActionContext {
   receiver: { id: string; name: string };

@@ -168,7 +168,7 @@ export class JobRunner {
   private async record(owner: string, handler: JobKind | undefined, jobs: ClaimedJob[], results: JobResult[]): Promise<void> {
     const now = this.options.now();
     const done = jobs.filter((_, i) => results[i]?.ok);
-    if (done.length > 0) await completeJobs(this.store, done, now);
+    if (done.length > 0) await completeJobs(this.store.db, done, now);
     for (const [i, job] of jobs.entries()) {
       const result = results[i] ?? { ok: false, error: 'handler returned no result' };
       if (result.ok) continue;

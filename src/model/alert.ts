@@ -28,6 +28,9 @@ export interface Alert {
   startsAtImplied?: boolean;
 }
 
+/** An alert as a job carries it: a self-contained snapshot of what the notification said. */
+export type AlertSnapshot = Omit<Alert, 'startsAtImplied'>;
+
 /** An alert as it appears in an inbound payload, after schema validation. */
 export interface InboundAlert {
   status?: string;

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { JobKind, JobResult } from '../jobs/runner.js';
 import { deleteGroup, loadGroupAlerts, loadGroupForUpdate, removeGroupAlerts, updateGroup, type NotifyGroupRow } from '../store/contact-points.js';
 import type { Store } from '../store/database.js';
-import { completeJobsInTransaction, insertDeliveries } from '../store/deliveries.js';
+import { insertDeliveries } from '../store/deliveries.js';
+import { completeJobs } from '../store/jobs.js';
 import { announceJobs, enqueueJobs, type ClaimedJob, type JobSpec } from '../store/jobs.js';
 import type { Database } from '../store/tables.js';
 import { needsUpdate, partition, type LastSent } from './grouping.js';
@@ -98,7 +99,7 @@ async function runOne(deps: FlushDeps, job: ClaimedJob, contactPoints: Map<strin
   const p = job.payload;
   const now = deps.now();
   await deps.store.db.transaction().execute(async (trx) => {
-    if ((await completeJobsInTransaction(trx, [job], now)) === 0) return;
+    if ((await completeJobs(trx, [job], now)) === 0) return;
     const group = await loadGroupForUpdate(trx, deps.store, p.contactPointId, p.groupKey);
     if (!group || group.seq !== p.seq) return;
     const cp = contactPoints.get(p.contactPointId);

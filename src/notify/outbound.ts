@@ -1,18 +1,9 @@
-import type { AlertExtras, AlertStatus } from '../model/alert.js';
+import type { AlertSnapshot, AlertStatus } from '../model/alert.js';
 import type { LabelMatcher } from '../model/matchers.js';
 import type { NotificationMeta } from '../store/ingest.js';
 
 /** An alert as routing carries it: self-contained, so nothing is read back from the alerts table. */
-export interface SnapshotAlert {
-  fingerprint: string;
-  status: AlertStatus;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: number;
-  endsAt: number | null;
-  generatorURL: string;
-  extras: AlertExtras;
-}
+export type SnapshotAlert = AlertSnapshot;
 
 /** One stored inbound notification, as offered to every contact point. */
 export interface RouteSnapshot {

@@ -3,7 +3,8 @@ import type { Transaction } from 'kysely';
 import type { JobKind, JobResult } from '../jobs/runner.js';
 import { createGroupIfAbsent, loadGroupForUpdate, upsertGroupAlerts } from '../store/contact-points.js';
 import type { Store } from '../store/database.js';
-import { completeJobsInTransaction, insertDeliveries, type DeliveryRow } from '../store/deliveries.js';
+import { insertDeliveries, type DeliveryRow } from '../store/deliveries.js';
+import { completeJobs } from '../store/jobs.js';
 import type { StoredAlert } from '../store/ingest.js';
 import { announceJobs, enqueueJobs, type ClaimedJob, type JobSpec } from '../store/jobs.js';
 import type { Database } from '../store/tables.js';
@@ -152,7 +153,7 @@ export function routeJobKind(deps: RouteDeps): JobKind {
       }
       if (plan.jobs.length === 0 && plan.groups.size === 0) return jobs.map(() => ({ ok: true }));
       await deps.store.db.transaction().execute(async (trx) => {
-        if ((await completeJobsInTransaction(trx, jobs, now)) < jobs.length) throw new Error('lease lost while routing; another worker reruns it');
+        if ((await completeJobs(trx, jobs, now)) < jobs.length) throw new Error('lease lost while routing; another worker reruns it');
         await insertDeliveries(trx, plan.deliveries);
         const flushes = await applyGroups(trx, deps.store, plan.groups.values(), now);
         await enqueueJobs(trx, [...plan.jobs, ...flushes], now, 1);

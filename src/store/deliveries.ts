@@ -1,6 +1,7 @@
 import { sql, Transaction, type Generated, type Insertable, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { Database } from './tables.js';
+import { completeJobs } from './jobs.js';
 
 export type DeliveryState = 'pending' | 'paused' | 'delivered' | 'failed' | 'dropped';
 
@@ -116,7 +117,7 @@ export async function recordAttempts(
   await store.db.transaction().execute(async (trx) => {
     const t = inTrx(trx);
     // Jobs whose delivery reached a final state complete with it: one commit instead of two.
-    if (finished.length > 0) await completeJobsInTransaction(trx, finished, now);
+    if (finished.length > 0) await completeJobs(trx, finished, now);
     for (let i = 0; i < attempts.length; i += CHUNK) {
       await t.insertInto('delivery_attempts').values(attempts.slice(i, i + CHUNK)).execute();
     }
@@ -270,27 +271,6 @@ export async function purgeDeliveries(store: Store, olderThan: number): Promise<
   });
 }
 
-/**
- * Marks claimed jobs done inside the caller's transaction, fenced by their lease owner, so the
- * work a job did and its completion commit together (a rerun after a crash finds it done).
- * Returns how many were still ours. (Belongs with the queue in jobs.ts; kept here until it moves.)
- */
-export async function completeJobsInTransaction(trx: AnyTrx, jobs: readonly { id: number; owner: string }[], now: number): Promise<number> {
-  const byOwner = new Map<string, number[]>();
-  for (const j of jobs) byOwner.set(j.owner, [...(byOwner.get(j.owner) ?? []), j.id]);
-  let done = 0;
-  for (const [owner, ids] of byOwner) {
-    const r = await trx
-      .updateTable('jobs')
-      .set({ state: 'done', lease_owner: null, lease_expires_at: null, updated_at: now })
-      .where('id', 'in', ids)
-      .where('lease_owner', '=', owner)
-      .where('state', '=', 'running')
-      .executeTakeFirst();
-    done += Number(r.numUpdatedRows);
-  }
-  return done;
-}
 
 /** Logs a delivery that was attempted outside the queue (a test message) with its attempt. */
 export async function recordFinishedDelivery(store: Store, row: DeliveryRow, attempt: NewAttempt): Promise<void> {

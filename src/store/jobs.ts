@@ -120,13 +120,21 @@ async function claimWhere(
   return result.rows;
 }
 
-/** Marks jobs done, but only those still leased to their owner (fencing a reclaimed job). */
-export async function completeJobs(store: Store, jobs: readonly { id: number; owner: string }[], now: number): Promise<number> {
+/**
+ * Marks jobs done, but only those still leased to their owner (fencing a reclaimed job). Given a
+ * transaction, the work a job did and its completion commit together: a rerun after a crash
+ * finds it done. Returns how many were still ours.
+ */
+export async function completeJobs(
+  db: Kysely<Database> | Transaction<Database>,
+  jobs: readonly { id: number; owner: string }[],
+  now: number,
+): Promise<number> {
   let done = 0;
   const byOwner = new Map<string, number[]>();
   for (const j of jobs) byOwner.set(j.owner, [...(byOwner.get(j.owner) ?? []), j.id]);
   for (const [owner, ids] of byOwner) {
-    const r = await store.db
+    const r = await db
       .updateTable('jobs')
       .set({ state: 'done', lease_owner: null, lease_expires_at: null, updated_at: now })
       .where('id', 'in', ids)

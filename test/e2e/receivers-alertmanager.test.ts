@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { alertmanagerMissing, postAlertsTo, startAlertmanager, type Alertmanager } from '../support/alertmanager.js';
+import { alertmanagerConfig, alertmanagerMissing, postAlertsTo, startAlertmanager } from '../support/alertmanager.js';
 import { startChildServer, type ChildServer } from '../support/child-server.js';
 import { startFakeKube, type FakeKube, type FakeWorkload } from '../support/fake-kube.js';
 
@@ -14,26 +14,7 @@ const TOKEN = 'scale-web-token-0123456789abcdef';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Alertmanager re-sends the firing group every second: each repeat is a new step. */
-function routeTo(hookUrl: string, token: string): string {
-  return [
-    'route:',
-    '  receiver: scaler',
-    "  group_by: ['alertname']",
-    '  group_wait: 0s',
-    '  group_interval: 1s',
-    '  repeat_interval: 1s',
-    'receivers:',
-    '  - name: scaler',
-    '    webhook_configs:',
-    `      - url: ${JSON.stringify(hookUrl)}`,
-    '        send_resolved: true',
-    '        http_config:',
-    '          authorization:',
-    '            type: Bearer',
-    `            credentials: ${JSON.stringify(token)}`,
-    '',
-  ].join('\n');
-}
+const routeTo = (hookUrl: string, token: string) => alertmanagerConfig(hookUrl, token, { groupBy: 'alertname', repeatInterval: '1s' });
 
 if (alertmanagerMissing && process.env.CI) {
   test('Alertmanager is installed (required under CI)', () => assert.fail(alertmanagerMissing));

@@ -26,15 +26,21 @@ export interface Alertmanager {
   stop(): Promise<void>;
 }
 
-/** Alertmanager's configuration: everything goes to one webhook receiver, at once, each alert alone. */
-export function alertmanagerConfig(webhookUrl: string, token: string): string {
+export interface RouteTiming {
+  groupBy?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+}
+
+/** Alertmanager's configuration: everything goes to one webhook receiver, at once (each alert alone unless grouped). */
+export function alertmanagerConfig(webhookUrl: string, token: string, timing: RouteTiming = {}): string {
   return [
     'route:',
     '  receiver: alertwire',
-    "  group_by: ['...']",
+    `  group_by: [${JSON.stringify(timing.groupBy ?? '...')}]`,
     '  group_wait: 0s',
-    '  group_interval: 1s',
-    '  repeat_interval: 1h',
+    `  group_interval: ${timing.groupInterval ?? '1s'}`,
+    `  repeat_interval: ${timing.repeatInterval ?? '1h'}`,
     'receivers:',
     '  - name: alertwire',
     '    webhook_configs:',
