@@ -33,7 +33,7 @@
  * Run alone: node --import tsx bench/ingest.ts  (prints JSON on stdout, progress on stderr)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -520,8 +520,10 @@ export interface BenchServer {
 let built: { main: string; runtime: 'compiled' | 'tsx' } | null = null;
 
 /**
- * Compiles src/ into .bench/dist (not dist/: others may be building there at the same time).
- * tsc emits even when it reports type errors; only a missing main.js falls back to tsx.
+ * Compiles src/ into .bench/pkg/dist rather than dist/, where others may be building at the
+ * same time. The server finds files relative to its package root (knowledge/, ui/, …), so
+ * .bench/pkg mirrors the root with a symlink per entry. tsc emits even when it reports type
+ * errors; only a missing main.js falls back to tsx.
  */
 export function buildAlertwire(): { main: string; runtime: 'compiled' | 'tsx' } {
   if (built) return built;
@@ -529,7 +531,13 @@ export function buildAlertwire(): { main: string; runtime: 'compiled' | 'tsx' } 
   if (process.env.BENCH_TSX === '1') return (built = tsxMain);
   const given = process.env.BENCH_MAIN;
   if (given) return (built = { main: resolve(given), runtime: given.endsWith('.ts') ? 'tsx' : 'compiled' });
-  const outDir = join(BENCH_DIR, 'dist');
+  const pkg = join(BENCH_DIR, 'pkg');
+  const outDir = join(pkg, 'dist');
+  mkdirSync(pkg, { recursive: true });
+  for (const entry of readdirSync(ROOT)) {
+    if (['.bench', '.git', 'dist', 'src'].includes(entry) || existsSync(join(pkg, entry))) continue;
+    symlinkSync(join(ROOT, entry), join(pkg, entry));
+  }
   rmSync(outDir, { recursive: true, force: true });
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const t0 = performance.now();
@@ -540,7 +548,7 @@ export function buildAlertwire(): { main: string; runtime: 'compiled' | 'tsx' } 
   const main = join(outDir, 'main.js');
   if (existsSync(main)) {
     if (r.status !== 0) log(`tsc reported errors but emitted; benchmarking the emitted build:\n${(r.stdout + r.stderr).slice(0, 2000)}`);
-    log(`compiled src/ into .bench/dist in ${Math.round(performance.now() - t0)} ms`);
+    log(`compiled src/ into .bench/pkg/dist in ${Math.round(performance.now() - t0)} ms`);
     return (built = { main, runtime: 'compiled' });
   }
   log(`build failed, falling back to tsx:\n${(r.stdout + r.stderr).slice(0, 2000)}`);

@@ -122,7 +122,7 @@ const templateFigures = skip.has('templates') ? null : await templates();
 const report = {
   machine,
   method: {
-    server: `alertwire ${buildAlertwire().runtime === 'compiled' ? 'compiled (tsc → .bench/dist)' : 'through tsx'}, SQLite synchronous=FULL, fresh data directory per scenario, rate limits off`,
+    server: `alertwire ${buildAlertwire().runtime === 'compiled' ? 'compiled (tsc → .bench/pkg/dist)' : 'through tsx'}, SQLite synchronous=FULL, fresh data directory per scenario, rate limits off`,
     load_client: settings.client,
     duration_s: settings.durationS,
     warmup_s: settings.warmupS,

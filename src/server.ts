@@ -3,8 +3,12 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { actJobKind } from './actions/act-job.js';
 import { provisionReceivers } from './actions/receiver-service.js';
-import { analyzeJobKind, planAnalysis } from './analysis/analyze-job.js';
+import { planAnalysis } from './analysis/analyze-job.js';
+import { createAnalysis } from './analysis/service.js';
 import { adminScope } from './api/admin-auth.js';
+import { alertApiRoutes } from './api/alerts.js';
+import { Sessions, sessionRoutes } from './api/session.js';
+import { settingsApiRoutes } from './api/settings.js';
 import { executionApiRoutes } from './api/executions.js';
 import { receiverApiRoutes } from './api/receivers.js';
 import { reportApiRoutes } from './api/reports.js';
@@ -28,6 +32,7 @@ import { purgeRawNotifications } from './store/ingest.js';
 import { purgeFinishedJobs, releaseOrphanedJobs } from './store/jobs.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { reportPageRoutes } from './web/routes.js';
+import { consoleRoutes } from './web/console.js';
 
 export interface AppOptions {
   now?: () => number;
@@ -122,7 +127,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
     log,
   };
-  const kinds = [analyzeJobKind(store, now), act, ...notifier.jobKinds];
+  const analysis = createAnalysis({ config: config.analysis, store, registry: metrics.registry, now });
+  const kinds = [analysis.jobKind, act, ...notifier.jobKinds];
   const runner = new WorkerPool([
     new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [DELIVER] }),
     new JobRunner(store, kinds, { ...runnerOptions, kinds: [DELIVER], concurrency: config.jobs.delivery_concurrency }),
@@ -161,7 +167,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     request.rawBody = body as string;
     parseJson(request, body as string, done);
   });
-  await http.register(healthRoutes, { store, metrics, readiness });
+  await http.register(healthRoutes, { store, metrics, readiness, aiService: analysis.aiService });
   await http.register(webhookRoutes, {
     committer,
     rateLimits,
@@ -182,15 +188,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
     answerTimeoutMs: config.actions.answer_timeout * 1000,
   });
+  const sessions = new Sessions({ store, now, secure: () => externalUrl().startsWith('https:') });
+  await http.register(sessionRoutes, { sessions, adminToken: credentials.adminToken });
   await http.register(adminScope, {
     adminToken: credentials.adminToken,
+    sessions,
     register: async (scope) => {
+      await scope.register(alertApiRoutes, { store, now, reportUrl: (fp: string) => reportUrl(externalUrl(), fp) });
+      await scope.register(settingsApiRoutes, { config, credentials, externalUrl: () => externalUrl(), dialect: store.dialect });
       await scope.register(receiverApiRoutes, { store, secrets, externalUrl: () => externalUrl(), now });
       await scope.register(executionApiRoutes, { store, now, wake: () => runner.wake() });
       await scope.register(async (contactPoints) => notifier.routes(contactPoints));
     },
   });
   await http.register(reportPageRoutes, { store });
+  await http.register(consoleRoutes);
   await http.register(reportApiRoutes, { store, reportUrl: (fp: string) => reportUrl(externalUrl(), fp) });
 
   let retention: NodeJS.Timeout | null = null;

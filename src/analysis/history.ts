@@ -25,12 +25,15 @@ export interface HistoryFacts {
   related: RelatedAlert[];
 }
 
+/** A firing alert beside this one: only what the related list shows. */
+export type Neighbour = Pick<AlertRow, 'fingerprint' | 'alertname' | 'starts_at' | 'instance' | 'namespace' | 'job'>;
+
 export const FLAPPING_WINDOW_MS = 60 * 60 * 1000;
 /** Four state changes within an hour: at least two firings that each came back. */
 export const FLAPPING_THRESHOLD = 4;
 
 /** Pure: facts from the alert row, its recent occurrences (newest first) and firing neighbours. */
-export function historyFacts(alert: AlertRow, occurrences: readonly OccurrenceRow[], neighbours: readonly AlertRow[], now: number): HistoryFacts {
+export function historyFacts(alert: AlertRow, occurrences: readonly OccurrenceRow[], neighbours: readonly Neighbour[], now: number): HistoryFacts {
   const windowStart = now - FLAPPING_WINDOW_MS;
   let stateChanges = 0;
   for (const o of occurrences) {

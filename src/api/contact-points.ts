@@ -9,6 +9,11 @@ import type { LoadedContactPoint } from '../notify/registry.js';
 import { redactSecrets } from '../notify/secret-fields.js';
 import type { TestKind, TestResult } from '../notify/test-message.js';
 import { describeIssue, SettingsError } from '../notify/validate.js';
+import { outboundFor, type SnapshotAlert } from '../notify/outbound.js';
+import { renderBody } from '../notify/payload.js';
+import { renderField, templateData } from '../notify/render.js';
+import { labelsFingerprint } from '../model/fingerprint.js';
+import { TemplateError } from '../template/index.js';
 import type { Store } from '../store/database.js';
 import { attemptStats } from '../store/deliveries.js';
 
@@ -18,6 +23,8 @@ export interface ContactPointApiDeps {
   circuit: (id: string) => CircuitState;
   test: (cp: LoadedContactPoint, kind: TestKind, log: boolean) => Promise<TestResult>;
   now: () => number;
+  /** Base URL of the templates' .ExternalURL in previews; default: the origin the request came to. */
+  externalUrl?: () => string;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -90,6 +97,13 @@ const DraftTestBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const PreviewBody = Type.Object(
+  {
+    contactPoint: ContactPointInputSchema,
+    basedOn: Type.Optional(Type.String({ description: 'Id of a saved contact point whose stored secrets "[set]" refers to' })),
+  },
+  { additionalProperties: false },
+);
 const RecoverBody = Type.Object({ since: Type.Union([Type.String(), Type.Number()]) }, { additionalProperties: false });
 
 /** /api/v1/contact-points: CRUD, enable toggle, test messages, recovery of failed deliveries. */
@@ -136,4 +150,47 @@ export async function contactPointRoutes(app: FastifyInstance, deps: ContactPoin
   typed.post(`${base}/:id/recover`, { schema: { params: IdParams, body: RecoverBody } }, async (request, reply) =>
     answering(reply, async () => ({ requeued: await deps.manager.recover(request.params.id, parseTime(request.body.since, 'since')) })),
   );
+
+  typed.post(`${base}/preview`, { schema: { body: PreviewBody } }, async (request, reply) =>
+    answering(reply, async () => {
+      const cp = await deps.manager.draft(request.body.contactPoint, request.body.basedOn);
+      const origin = deps.externalUrl?.() ?? `${request.protocol}://${request.host}`;
+      return renderPreview(cp, origin, deps.now());
+    }),
+  );
+}
+
+/** Two firing alerts of one group, after Grafana's documented example: what a preview renders. */
+export function sampleGroup(now: number): SnapshotAlert[] {
+  const alert = (name: string, zone: string, summary: string): SnapshotAlert => {
+    const labels = { alertname: name, team: 'blue', zone, severity: 'critical' };
+    return { fingerprint: labelsFingerprint(labels), status: 'firing', labels, annotations: { summary }, startsAt: now - 300_000, endsAt: null, generatorURL: '', extras: {} };
+  };
+  return [alert('T2', 'us-1', 'This is my summary'), alert('T1', 'eu-1', 'Checking the first system')];
+}
+
+/**
+ * POST /api/v1/contact-points/preview: the title, message and request body a (draft) contact
+ * point would send for the sample group, rendered by the real templates. A template that fails
+ * while running answers 400 naming its field, like one that fails to parse.
+ */
+function renderPreview(cp: LoadedContactPoint, externalUrl: string, now: number) {
+  const s = cp.settings;
+  const outbound = outboundFor(s.name, sampleGroup(now), { team: 'blue' }, undefined);
+  try {
+    const data = templateData(outbound, externalUrl);
+    const rendered = renderBody(s, outbound, { externalUrl, now });
+    return {
+      title: renderField('title', s.title, data, now),
+      message: renderField('message', s.message, data, now),
+      body: rendered.body,
+      contentType: rendered.contentType,
+      alertCount: rendered.alertCount,
+      truncatedAlerts: rendered.truncatedAlerts,
+    };
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    const field = /^template: ([\w.]+):/.exec(error.message)?.[1] ?? 'template';
+    throw new HttpError(400, `${field}: ${error.message}`);
+  }
 }

@@ -8,16 +8,24 @@ export interface Readiness {
   ready(): boolean;
 }
 
+/** The LLM's state as /health reports it: not configured, answering, or not answering. */
+export interface AiService {
+  status(): Promise<'disabled' | 'connected' | 'unreachable'>;
+}
+
+const NO_AI: AiService = { status: async () => 'disabled' };
+
 /** /health (OnCallM's shape), /ready for load balancers, /metrics for Prometheus. */
-export async function healthRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics; readiness: Readiness }) {
+export async function healthRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics; readiness: Readiness; aiService?: AiService }) {
+  const ai = deps.aiService ?? NO_AI;
   app.get('/health', async (_request, reply) => {
     try {
       await pingStore(deps.store);
-      const queueSize = await countUnfinishedJobs(deps.store);
+      const [queueSize, aiService] = await Promise.all([countUnfinishedJobs(deps.store), ai.status()]);
       return {
         status: 'healthy',
         webhook_endpoint: deps.readiness.ready() ? 'available' : 'unavailable',
-        ai_service: 'disabled',
+        ai_service: aiService,
         queue_size: queueSize,
         database: 'ok',
       };
@@ -25,7 +33,7 @@ export async function healthRoutes(app: FastifyInstance, deps: { store: Store; m
       return reply.code(503).send({
         status: 'unhealthy',
         webhook_endpoint: 'unavailable',
-        ai_service: 'disabled',
+        ai_service: await ai.status(),
         queue_size: null,
         database: `unreachable: ${error instanceof Error ? error.message : String(error)}`,
       });

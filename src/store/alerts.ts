@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { alertName, type Alert, type AlertStatus } from '../model/alert.js';
 import type { Store } from './database.js';
+import type { DeliveryRow, DeliveryTables } from './deliveries.js';
 import type { AlertRow, Database, OccurrenceRow, ReceiptRow } from './tables.js';
 
 const CHUNK = 500;
@@ -188,4 +189,47 @@ export async function findFiringNeighbours(
     for (const row of rows) found.set(row.fingerprint, row);
   }
   return [...found.values()].sort((a, b) => b.starts_at - a.starts_at).slice(0, limit);
+}
+
+/** Sort columns of the alert list. */
+export const ALERT_SORTS = { lastSeen: 'last_seen', startsAt: 'starts_at', alertname: 'alertname', status: 'status' } as const;
+export type AlertSort = keyof typeof ALERT_SORTS;
+
+export interface AlertListQuery {
+  status?: AlertStatus;
+  /** The `source` column: `webhook`, or `receiver:<id>` for hook calls. */
+  source?: string;
+  sort: AlertSort;
+  direction: 'asc' | 'desc';
+  limit: number;
+}
+
+/** Alerts for the console list; label filters run on the result, so `limit` is a scan bound. */
+export async function listAlertRows(store: Store, q: AlertListQuery): Promise<AlertRow[]> {
+  let query = store.db.selectFrom('alerts').selectAll();
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.source) query = query.where('source', '=', q.source);
+  return query.orderBy(ALERT_SORTS[q.sort], q.direction).orderBy('fingerprint').limit(q.limit).execute();
+}
+
+/** Alerts received at or after `since` (the `alerts_last_seen` index), oldest first: the live feed. */
+export async function alertsSeenSince(store: Store, since: number, limit = 500): Promise<AlertRow[]> {
+  return store.db.selectFrom('alerts').selectAll().where('last_seen', '>=', since).orderBy('last_seen', 'asc').limit(limit).execute();
+}
+
+/**
+ * Deliveries whose notification carried this alert, newest first, for its report. The outbound
+ * notification is stored as JSON, so this is a bounded scan of the retained deliveries; a
+ * fingerprint is hex and cannot carry LIKE wildcards.
+ */
+export async function deliveriesForAlert(store: Store, fingerprint: string, limit = 50): Promise<DeliveryRow[]> {
+  if (!/^[0-9a-zA-Z]+$/.test(fingerprint)) return [];
+  return store.db
+    .withTables<DeliveryTables>()
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('notification', 'like', `%"fingerprint":"${fingerprint}"%`)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -1,22 +1,54 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadReportView } from '../analysis/report-view.js';
+import { ReportListQuerySchema, storeQuery } from '../api/reports.js';
 import type { Store } from '../store/database.js';
+import { listReportRows } from '../store/reports.js';
 import { contentSecurityPolicy } from './html.js';
 import { renderNotFoundPage, renderReportPage } from './report-page.js';
+import { renderReportList } from './reports-list.js';
 
-/** GET /report/:fingerprint — the page a report URL points to. */
+/** Headers of every page: a fresh nonce for its style block, nothing else allowed to load. */
+function htmlReply(reply: FastifyReply): string {
+  const nonce = randomBytes(16).toString('base64');
+  void reply
+    .header('Content-Security-Policy', contentSecurityPolicy(nonce))
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Referrer-Policy', 'no-referrer')
+    .header('Cache-Control', 'no-store')
+    .type('text/html; charset=utf-8');
+  return nonce;
+}
+
+/** GET /report/:fingerprint — the page a report URL points to; GET /reports — the list. */
 export async function reportPageRoutes(app: FastifyInstance, deps: { store: Store }): Promise<void> {
   app.get<{ Params: { fingerprint: string } }>('/report/:fingerprint', async (request, reply) => {
-    const nonce = randomBytes(16).toString('base64');
-    void reply
-      .header('Content-Security-Policy', contentSecurityPolicy(nonce))
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Referrer-Policy', 'no-referrer')
-      .header('Cache-Control', 'no-store')
-      .type('text/html; charset=utf-8');
+    const nonce = htmlReply(reply);
     const view = await loadReportView(deps.store, request.params.fingerprint);
     if (!view) return reply.code(404).send(renderNotFoundPage(request.params.fingerprint, nonce));
     return reply.send(renderReportPage(view, nonce));
+  });
+
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/reports', { schema: { querystring: ReportListQuerySchema, hide: true } }, async (request, reply) => {
+    const nonce = htmlReply(reply);
+    const rows = await listReportRows(deps.store, storeQuery(request.query));
+    const items = rows.map((r) => {
+      const labels = JSON.parse(r.labels) as Record<string, string>;
+      const annotations = JSON.parse(r.annotations) as Record<string, string>;
+      return {
+        fingerprint: r.fingerprint,
+        alertName: r.alertname,
+        namespace: r.namespace ?? 'Unknown',
+        instance: r.instance,
+        severity: labels.severity ?? null,
+        summary: annotations.summary ?? null,
+        status: r.status,
+        state: r.state,
+        startsAt: r.starts_at,
+        analysedAt: r.updated_at,
+      };
+    });
+    return reply.send(renderReportList(items, { ...request.query }, nonce));
   });
 }

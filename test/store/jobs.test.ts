@@ -51,8 +51,8 @@ for (const dialect of DIALECTS) {
       await enqueue(1);
       const [job] = await claimDueJobs(store, { owner: 'w1', limit: 1, leaseMs: LEASE, now: NOW });
       assert.ok(job);
-      assert.equal(await completeJobs(store, [{ id: job.id, owner: 'intruder' }], NOW), 0);
-      assert.equal(await completeJobs(store, [{ id: job.id, owner: 'w1' }], NOW), 1);
+      assert.equal(await completeJobs(store.db, [{ id: job.id, owner: 'intruder' }], NOW), 0);
+      assert.equal(await completeJobs(store.db, [{ id: job.id, owner: 'w1' }], NOW), 1);
       assert.equal((await findJobs(store, { key: 'k0' }))[0]?.state, 'done');
     });
 
@@ -64,8 +64,8 @@ for (const dialect of DIALECTS) {
       const [second] = await claimDueJobs(store, { owner: 'w2', limit: 1, leaseMs: LEASE, now: NOW + LEASE + 1 });
       assert.equal(second?.id, first.id);
       assert.equal(second?.attempts, 2);
-      assert.equal(await completeJobs(store, [{ id: first.id, owner: 'dead-worker' }], NOW + LEASE + 2), 0);
-      assert.equal(await completeJobs(store, [{ id: first.id, owner: 'w2' }], NOW + LEASE + 2), 1);
+      assert.equal(await completeJobs(store.db, [{ id: first.id, owner: 'dead-worker' }], NOW + LEASE + 2), 0);
+      assert.equal(await completeJobs(store.db, [{ id: first.id, owner: 'w2' }], NOW + LEASE + 2), 1);
     });
 
     it('renewing a lease keeps the job from being reclaimed', async () => {

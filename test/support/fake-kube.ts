@@ -26,6 +26,34 @@ export interface FakeHpa {
   maxReplicas?: number;
 }
 
+/** A pod as the read-only analysis sees it (GET pod, list by labels, log, events). */
+export interface FakePod {
+  namespace: string;
+  name: string;
+  labels?: Record<string, string>;
+  node?: string;
+  phase?: string;
+  containers: { name: string; ready: boolean; restarts: number; waiting?: string; lastTerminated?: { reason: string; exitCode: number } }[];
+}
+
+export interface FakeEvent {
+  namespace: string;
+  involvedObject: string;
+  type: string;
+  reason: string;
+  message: string;
+  count?: number;
+  lastTimestamp?: string;
+}
+
+export interface FakeDeployment {
+  namespace: string;
+  name: string;
+  matchLabels: Record<string, string>;
+  replicas: number;
+  readyReplicas: number;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -57,6 +85,11 @@ export interface FakeKube {
   failNext(count: number, status?: number, method?: string): void;
   /** Runs `fn` just before the next write to `workload` is handled: a race with another writer. */
   beforeNextWrite(workload: FakeWorkload, fn: () => void): void;
+  addPod(pod: FakePod): void;
+  addEvent(event: FakeEvent): void;
+  addDeployment(deployment: FakeDeployment): void;
+  /** Log text of a container; `previous` is the run before the last restart. */
+  setLogs(namespace: string, pod: string, container: string, text: string, previous?: boolean): void;
   requests: RecordedRequest[];
   /** Writes only (PUT/PATCH on a scale subresource), in order. */
   writes(): RecordedRequest[];
@@ -68,6 +101,17 @@ const RESOURCE_KINDS: Record<string, FakeWorkloadKind> = {
   statefulsets: 'StatefulSet',
   replicasets: 'ReplicaSet',
 };
+
+const POD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/;
+const POD_LOG_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/;
+const PODS_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/;
+const EVENTS_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/events$/;
+const DEPLOYMENT_PATH = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/;
+
+/** A body the fake answers as text/plain (pod logs). */
+class TextBody {
+  constructor(readonly text: string) {}
+}
 
 const SCALE_PATH = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/(deployments|statefulsets|replicasets)\/([^/]+)\/scale$/;
 const HPA_PATH = /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers$/;
@@ -110,6 +154,10 @@ export async function startFakeKube(): Promise<FakeKube> {
       state.failures.push(...Array.from({ length: count }, () => ({ status, method })));
     },
     beforeNextWrite: (w, fn) => void state.races.set(key(w), fn),
+    addPod: (pod) => void state.pods.set(`${pod.namespace}/${pod.name}`, pod),
+    addEvent: (event) => void state.events.push(event),
+    addDeployment: (d) => void state.deployments.set(`${d.namespace}/${d.name}`, d),
+    setLogs: (namespace, pod, container, text, previous = false) => void state.logs.set(`${namespace}/${pod}/${container}/${previous}`, text),
     requests: state.requests,
     writes: () => state.requests.filter((r) => r.method === 'PUT' || r.method === 'PATCH'),
     async close() {
@@ -155,6 +203,10 @@ class FakeState {
   readonly failures: { status: number; method: string | undefined }[] = [];
   readonly races = new Map<string, () => void>();
   readonly requests: RecordedRequest[] = [];
+  readonly pods = new Map<string, FakePod>();
+  readonly events: FakeEvent[] = [];
+  readonly deployments = new Map<string, FakeDeployment>();
+  readonly logs = new Map<string, string>();
   // One counter for every object, like etcd's revision.
   private revision = 1000;
 
@@ -181,7 +233,13 @@ class FakeState {
     };
     this.requests.push(record);
     try {
-      send(res, 200, this.route(record, req.headers['content-type']));
+      const body = this.route(record, req.headers['content-type']);
+      if (body instanceof TextBody) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(body.text);
+        return;
+      }
+      send(res, 200, body);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       send(res, err.code, statusBody(err));
@@ -195,7 +253,56 @@ class FakeState {
     if (scale) return this.scaleRoute(r, scale, contentType);
     const hpa = HPA_PATH.exec(r.path);
     if (hpa && r.method === 'GET') return this.listHpas(decodeURIComponent(hpa[1] ?? ''));
+    if (r.method === 'GET') {
+      const read = this.readOnlyRoute(r);
+      if (read !== undefined) return read;
+    }
     throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  /** The reads of the analysis: pods, their logs and events, deployments. */
+  private readOnlyRoute(r: RecordedRequest): unknown {
+    const part = (m: RegExpExecArray, i: number) => decodeURIComponent(m[i] ?? '');
+    let m = POD_LOG_PATH.exec(r.path);
+    if (m) {
+      this.authorize('get', 'pods/log', { namespace: part(m, 1), name: part(m, 2) });
+      const text = this.logs.get(`${part(m, 1)}/${part(m, 2)}/${r.query.container ?? ''}/${r.query.previous === 'true'}`);
+      if (text === undefined) throw new HttpError(400, 'BadRequest', `previous terminated container "${r.query.container}" in pod "${part(m, 2)}" not found`);
+      const tail = Number(r.query.tailLines ?? 0);
+      const lines = text.split('\n');
+      return new TextBody(tail > 0 ? lines.slice(-tail).join('\n') : text);
+    }
+    m = POD_PATH.exec(r.path);
+    if (m) {
+      this.authorize('get', 'pods', { namespace: part(m, 1), name: part(m, 2) });
+      const pod = this.pods.get(`${part(m, 1)}/${part(m, 2)}`);
+      if (!pod) throw new HttpError(404, 'NotFound', `pods "${part(m, 2)}" not found`);
+      return podBody(pod);
+    }
+    m = PODS_PATH.exec(r.path);
+    if (m) {
+      const namespace = part(m, 1);
+      this.authorize('list', 'pods', { namespace });
+      const selector = Object.fromEntries((r.query.labelSelector ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+      const items = [...this.pods.values()].filter((p) => p.namespace === namespace && Object.entries(selector).every(([k, v]) => p.labels?.[k] === v));
+      return { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: items.map(podBody) };
+    }
+    m = EVENTS_PATH.exec(r.path);
+    if (m) {
+      const namespace = part(m, 1);
+      this.authorize('list', 'events', { namespace });
+      const name = /involvedObject\.name=([^,]+)/.exec(r.query.fieldSelector ?? '')?.[1];
+      const items = this.events.filter((e) => e.namespace === namespace && (!name || e.involvedObject === name));
+      return { kind: 'EventList', apiVersion: 'v1', metadata: {}, items: items.map(eventBody) };
+    }
+    m = DEPLOYMENT_PATH.exec(r.path);
+    if (m) {
+      this.authorize('get', 'deployments', { namespace: part(m, 1), name: part(m, 2) });
+      const d = this.deployments.get(`${part(m, 1)}/${part(m, 2)}`);
+      if (!d) throw new HttpError(404, 'NotFound', `deployments.apps "${part(m, 2)}" not found`);
+      return deploymentBody(d);
+    }
+    return undefined;
   }
 
   private injectFailure(method: string): void {
@@ -278,6 +385,49 @@ class FakeState {
       items: this.hpas.filter((h) => h.namespace === namespace).map(hpaBody),
     };
   }
+}
+
+function podBody(p: FakePod): unknown {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: { name: p.name, namespace: p.namespace, labels: p.labels ?? {} },
+    spec: { nodeName: p.node, containers: p.containers.map((c) => ({ name: c.name, image: `${c.name}:latest` })) },
+    status: {
+      phase: p.phase ?? 'Running',
+      containerStatuses: p.containers.map((c) => ({
+        name: c.name,
+        ready: c.ready,
+        restartCount: c.restarts,
+        image: `${c.name}:latest`,
+        imageID: '',
+        state: c.waiting ? { waiting: { reason: c.waiting } } : { running: { startedAt: '2024-01-01T00:00:00Z' } },
+        lastState: c.lastTerminated ? { terminated: { ...c.lastTerminated, finishedAt: '2024-01-01T00:00:00Z' } } : {},
+      })),
+    },
+  };
+}
+
+function eventBody(e: FakeEvent): unknown {
+  return {
+    metadata: { name: `${e.involvedObject}.${e.reason}`, namespace: e.namespace },
+    involvedObject: { kind: 'Pod', name: e.involvedObject, namespace: e.namespace },
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    count: e.count ?? 1,
+    lastTimestamp: e.lastTimestamp ?? '2024-01-01T00:00:00Z',
+  };
+}
+
+function deploymentBody(d: FakeDeployment): unknown {
+  return {
+    kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    metadata: { name: d.name, namespace: d.namespace },
+    spec: { replicas: d.replicas, selector: { matchLabels: d.matchLabels }, template: { metadata: { labels: d.matchLabels }, spec: { containers: [] } } },
+    status: { replicas: d.replicas, readyReplicas: d.readyReplicas, availableReplicas: d.readyReplicas, updatedReplicas: d.replicas },
+  };
 }
 
 function validReplicas(replicas: unknown): number {

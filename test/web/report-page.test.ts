@@ -92,4 +92,25 @@ describe('GET /report/:fingerprint', () => {
     assert.equal(json.links.runbook, null);
     assert.equal(json.links.source, hostile.generatorURL);
   });
+
+  it('shows the latest occurrence and, folded, each earlier one with its own analysis; loads nothing external', async () => {
+    const labels = { alertname: 'KubePodCrashLooping', namespace: 'prod', pod: 'api-0' };
+    const done = (startsAt: string) =>
+      eventually(async () => {
+        const r = (await (await fetch(`${s.url}/api/v1/reports/twice`)).json()) as { state: string; alert: { startsAt: string } };
+        return r.state === 'complete' && r.alert.startsAt === startsAt ? r : undefined;
+      });
+    await s.postWebhook({ alerts: [{ labels, fingerprint: 'twice', startsAt: '2024-02-01T10:00:00Z', annotations: { value: '3 restarts' } }] });
+    await done('2024-02-01T10:00:00.000Z');
+    await s.postWebhook({ alerts: [{ labels, fingerprint: 'twice', status: 'resolved', startsAt: '2024-02-01T10:00:00Z', endsAt: '2024-02-01T10:30:00Z' }] });
+    await s.postWebhook({ alerts: [{ labels, fingerprint: 'twice', startsAt: '2024-02-02T10:00:00Z', annotations: { value: '9 restarts' } }] });
+    await done('2024-02-02T10:00:00.000Z');
+    const html = await (await fetch(`${s.url}/report/twice`)).text();
+    assert.ok(html.includes('Earlier occurrences'));
+    assert.match(html, /<details><summary>2024-02-01T10:00:00Z <span class="badge complete">complete<\/span><\/summary>/);
+    assert.ok(html.includes('&quot;3 restarts&quot; → &quot;9 restarts&quot;'), 'what changed since the last firing');
+    assert.ok(html.includes('kubectl -n prod describe pod api-0'), 'commands with the labels filled in');
+    for (const tag of ['<script', '<link', '<img', '<iframe']) assert.ok(!html.includes(tag), `no ${tag}`);
+    assert.match(html, /<meta name="viewport" content="width=device-width/);
+  });
 });

@@ -3,6 +3,8 @@ import type { DialectName, Store } from '../database.js';
 import { foundation } from './0001_foundation.js';
 import { receivers } from './0002_receivers.js';
 import { contactPoints } from './0003_contact_points.js';
+import { analysis } from './0004_analysis.js';
+import { sessions } from './0005_sessions.js';
 
 /**
  * Versioned schema migrations, applied in name order at start. A released migration is never
@@ -13,6 +15,8 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '0001_foundation': foundation(dialect),
     '0002_receivers': receivers(dialect),
     '0003_contact_points': contactPoints(dialect),
+    '0004_analysis': analysis(dialect),
+    '0005_sessions': sessions(dialect),
   };
 }
 
