@@ -100,7 +100,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     ],
     async routes(scope) {
       scope.addHook('onRequest', async () => ready());
-      await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now });
+      await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now, externalUrl: deps.externalUrl });
       await deliveryRoutes(scope, { store, manager });
     },
     ready,
