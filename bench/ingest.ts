@@ -45,6 +45,8 @@ import { Pool, WebSocket, type Dispatcher } from 'undici';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_DIR = join(ROOT, '.bench');
 const HOST = '127.0.0.1';
+/** How long a fixed-rate run waits for the last answers before counting them as errors. */
+const FIXED_RATE_GRACE_S = 10;
 const WRK = '/usr/bin/wrk';
 
 // ---------------------------------------------------------------------------------------------
@@ -171,6 +173,8 @@ export interface LoadResult {
   max_ms: number;
   /** Fixed-rate scenarios only: the rate asked for. */
   target_rate?: number;
+  /** Fixed-rate scenarios only: requests still unanswered FIXED_RATE_GRACE_S after the last was due (counted in errors). */
+  unanswered?: number;
 }
 
 interface LoadSpec {
@@ -294,17 +298,23 @@ export async function nodeFixedRate(spec: LoadSpec & { rate: number }): Promise<
   let sent = 0;
   let outstanding = 0;
   const start = performance.now();
+  let cutoff: NodeJS.Timeout | undefined;
+  const inflight = new Map<number, number>();
   await new Promise<void>((resolveAll) => {
     const finishIfDone = () => {
       if (sent === total && outstanding === 0) resolveAll();
     };
+    // Bounded in time: answers still missing this long after the last request count as errors.
+    cutoff = setTimeout(resolveAll, (spec.durationS + FIXED_RATE_GRACE_S) * 1000);
     const tick = () => {
       const now = performance.now();
       while (sent < total && start + sent * interval <= now) {
         const due = start + sent * interval;
-        sent++;
+        const seq = sent++;
         outstanding++;
+        inflight.set(seq, due);
         void post(pool, spec.origin, spec.shape, makeBody()).then((status) => {
+          if (!inflight.delete(seq)) return; // answered after the cut-off: already counted
           latencies.push(performance.now() - due);
           if (status >= 200 && status < 300) ok++;
           else errors++;
@@ -317,9 +327,20 @@ export async function nodeFixedRate(spec: LoadSpec & { rate: number }): Promise<
     };
     tick();
   });
-  const elapsed = spec.durationS;
-  await pool.close();
-  return { ...summarize('node', spec, elapsed, ok, errors, latencies), target_rate: spec.rate };
+  clearTimeout(cutoff);
+  // Unanswered requests waited at least this long: their latency is a lower bound, not left out.
+  const end = performance.now();
+  for (const due of inflight.values()) latencies.push(end - due);
+  const unanswered = inflight.size;
+  inflight.clear();
+  const counted = { ok, errors };
+  await pool.destroy();
+  return {
+    ...summarize('node', spec, spec.durationS, counted.ok, counted.errors + unanswered, latencies),
+    requests: total,
+    target_rate: spec.rate,
+    unanswered,
+  };
 }
 
 function luaString(s: string): string {

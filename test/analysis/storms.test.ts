@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alert, analyse, DAY, finding, HOUR, kinds } from './support/storm.js';
+import { alert, analyse, DAY, finding, kinds } from './support/storm.js';
 
 describe('built-in analysis of alert storms', () => {
   it('1. a node going down takes its pods: the node is the probable origin', () => {
@@ -212,6 +212,5 @@ describe('built-in analysis of alert storms', () => {
     const a = analyse([pod], [old]);
     assert.deepEqual(a.alerts[0]?.correlated, []);
     assert.ok(!kinds(a).includes('probable-origin'));
-    void HOUR;
   });
 });
