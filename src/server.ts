@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { actJobKind } from './actions/act-job.js';
 import { provisionReceivers } from './actions/receiver-service.js';
 import { planAnalysis } from './analysis/analyze-job.js';
@@ -33,6 +34,12 @@ import { purgeFinishedJobs, releaseOrphanedJobs } from './store/jobs.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { reportPageRoutes } from './web/routes.js';
 import { consoleRoutes } from './web/console.js';
+
+/**
+ * ioredis and pg cost ~25 MB of resident memory once loaded; most installations use neither,
+ * so they are required only when configured.
+ */
+const loadOptional = <T>(name: string): T => createRequire(import.meta.url)(name) as T;
 
 export interface AppOptions {
   now?: () => number;
@@ -130,7 +137,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const analysis = createAnalysis({ config: config.analysis, store, registry: metrics.registry, now });
   const kinds = [analysis.jobKind, act, ...notifier.jobKinds];
   const runner = new WorkerPool([
-    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [DELIVER] }),
+    // busy() is called only once started, when the committer below exists: analyses and
+    // actions yield to intake; deliveries (waiting on other servers) need not.
+    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [DELIVER], busy: () => committer.busy(50) }),
     new JobRunner(store, kinds, { ...runnerOptions, kinds: [DELIVER], concurrency: config.jobs.delivery_concurrency }),
   ]);
   const committer = new GroupCommitter(
@@ -139,7 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     () => runner.wake(),
   );
   const redis = config.rate_limit.store === 'redis' && config.rate_limit.redis_url
-    ? new Redis(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    ? new (loadOptional<typeof import('ioredis')>('ioredis').Redis)(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
   redis?.on('error', (error) => log.warn({ err: error }, 'redis unavailable; rate limits fall back to memory'));
   const rateLimits = await RateLimits.create(

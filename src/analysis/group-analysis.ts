@@ -43,7 +43,16 @@ export async function analyzeGroups(deps: AnalysisDeps, groups: readonly GroupRe
     groups.flatMap((g) => g.alerts.map((a) => a.fingerprint)),
     { occurrencesPerAlert: OCCURRENCES_PER_ALERT, firingLimit: FIRING_LIMIT },
   );
-  return Promise.all(groups.map((g) => analyzeOneGroup(deps, g, inputs, now)));
+  // The built-in analysis is synchronous and the store answers synchronously on SQLite: one
+  // group per turn of the event loop, so requests are read and answered in between. The
+  // Prometheus, Kubernetes and LLM calls of the groups still overlap.
+  let turn: Promise<unknown> = Promise.resolve();
+  return Promise.all(
+    groups.map((g) => {
+      turn = turn.then(() => new Promise((resolve) => setImmediate(resolve)));
+      return turn.then(() => analyzeOneGroup(deps, g, inputs, now));
+    }),
+  );
 }
 
 async function analyzeOneGroup(deps: AnalysisDeps, group: GroupRequest, inputs: AnalysisInputs, now: number): Promise<GroupResult> {

@@ -25,6 +25,13 @@ export interface RunnerOptions {
   pollMs: number;
   now: () => number;
   log: Log;
+  /**
+   * True while intake is busy. Jobs then yield to it: at most one claim per
+   * `busyClaimIntervalMs`, so acknowledging alerts never waits behind a backlog of analyses,
+   * and the backlog still drains, slowly under load and at full speed when it ends.
+   */
+  busy?: () => boolean;
+  busyClaimIntervalMs?: number;
 }
 
 /** Exponential backoff from 1 s to 5 min with ±20 % jitter, so retries of a burst spread out. */
@@ -50,6 +57,7 @@ export class JobRunner {
   private heartbeat: NodeJS.Timeout | null = null;
   private listener: pg.PoolClient | null = null;
   private slotWaiters: (() => void)[] = [];
+  private lastClaimAt = Number.NEGATIVE_INFINITY;
   running = false;
 
   constructor(private readonly store: Store, kinds: readonly JobKind[], private readonly options: RunnerOptions) {
@@ -95,6 +103,14 @@ export class JobRunner {
         await this.slotFreed();
         continue;
       }
+      if (this.options.busy?.()) {
+        const wait = this.lastClaimAt + (this.options.busyClaimIntervalMs ?? 250) - performance.now();
+        if (wait > 0) {
+          await new Promise((r) => setTimeout(r, Math.min(wait, 25)));
+          continue;
+        }
+      }
+      this.lastClaimAt = performance.now();
       const owner = `${this.instance}:${++this.claims}`;
       let jobs: ClaimedJob[] = [];
       try {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './tables.js';
 
@@ -12,6 +13,12 @@ export interface Store {
   dialect: DialectName;
   /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
   pool?: pg.Pool;
+  /**
+   * The SQLite connection under Kysely, for the ingest hot path (prepared statements in one
+   * synchronous transaction). Use it only inside `db.connection().execute()`, which holds
+   * Kysely's lock on the single connection.
+   */
+  sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -22,8 +29,13 @@ export interface StoreOptions {
   poolSize: number;
 }
 
-// BIGINT (epoch milliseconds, ids) fits a double until year 287396; read it as a number.
-pg.types.setTypeParser(20, (value) => Number(value));
+/** pg, required only for a PostgreSQL URL: loading it costs ~15 MB of resident memory. */
+function loadPg(): typeof pg {
+  const lib = createRequire(import.meta.url)('pg') as typeof pg;
+  // BIGINT (epoch milliseconds, ids) fits a double until year 287396; read it as a number.
+  lib.types.setTypeParser(20, (value) => Number(value));
+  return lib;
+}
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
@@ -36,7 +48,7 @@ export function openStore(options: StoreOptions): Store {
 }
 
 function openPostgres(options: StoreOptions): Store {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize });
+  const pool = new (loadPg().Pool)({ connectionString: options.url, max: options.poolSize });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -51,7 +63,7 @@ function openSqlite(file: string, synchronous: string): Store {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', sqlite: raw, close: () => db.destroy() };
 }
 
 /**

@@ -37,8 +37,13 @@ export interface ExecutionResult {
 }
 
 export async function insertExecutions(trx: Trx | Store['db'], executions: readonly NewExecution[], now: number): Promise<void> {
-  if (executions.length === 0) return;
-  await trx
+  await insertExecutionsQuery(trx, executions, now)?.execute();
+}
+
+/** The INSERT of insertExecutions, unexecuted (SQLite ingest compiles it and runs it synchronously). */
+export function insertExecutionsQuery(trx: Trx | Store['db'], executions: readonly NewExecution[], now: number) {
+  if (executions.length === 0) return undefined;
+  return trx
     .insertInto('executions')
     .values(
       executions.map((e) => ({
@@ -71,8 +76,7 @@ export async function insertExecutions(trx: Trx | Store['db'], executions: reado
         finished_at: null,
       })),
     )
-    .onConflict((oc) => oc.column('job_key').doNothing())
-    .execute();
+    .onConflict((oc) => oc.column('job_key').doNothing());
 }
 
 export async function markExecutionRunning(store: Store, id: string): Promise<void> {

@@ -11,9 +11,10 @@ import {
   type OccurrenceUpdate,
   type Trx,
 } from './alerts.js';
-import { insertExecutions, type NewExecution } from './executions.js';
+import { insertExecutions, insertExecutionsQuery, type NewExecution } from './executions.js';
 import { announceJobs, enqueueJobs, type JobSpec } from './jobs.js';
 import type { AlertRow, ReceiptRow } from './tables.js';
+import type BetterSqlite3 from 'better-sqlite3';
 
 /** The group-level fields of an inbound notification, as far as the payload had them. */
 export interface NotificationMeta {
@@ -162,6 +163,10 @@ export async function ingestNotifications(
   notifications: readonly InboundNotification[],
   options: IngestOptions,
 ): Promise<{ outcomes: IngestOutcome[]; jobsEnqueued: number }> {
+  if (store.sqlite) {
+    const raw = store.sqlite;
+    return store.db.connection().execute(async () => ingestSqlite(store, raw, notifications, options));
+  }
   const now = options.now();
   return store.db.transaction().execute(async (trx) => {
     const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
@@ -177,13 +182,105 @@ export async function ingestNotifications(
     await upsertAlerts(trx, [...batch.dirty.values()]);
     await upsertReceipts(trx, [...batch.dirtyReceipts.values()]);
     await upsertOccurrences(trx, [...batch.occurrences.values()]);
-    const plans = notifications.flatMap((n) => (n.plan ? [n.plan(batch.stored.filter((st) => st.notification === n))] : []));
-    const jobs = [...options.planJobs(batch.stored), ...plans.flatMap((p) => p.jobs)];
-    await insertExecutions(trx, plans.flatMap((p) => p.executions), now);
+    const { jobs, executions } = plannedWork(batch, notifications, options);
+    await insertExecutions(trx, executions, now);
     const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
     if (jobsEnqueued > 0) await announceJobs(trx, store);
     return { outcomes, jobsEnqueued };
   });
+}
+
+function plannedWork(batch: IngestBatch, notifications: readonly InboundNotification[], options: IngestOptions): NotificationPlan {
+  const plans = notifications.flatMap((n) => (n.plan ? [n.plan(batch.stored.filter((st) => st.notification === n))] : []));
+  return { jobs: [...options.planJobs(batch.stored), ...plans.flatMap((p) => p.jobs)], executions: plans.flatMap((p) => p.executions) };
+}
+
+const ALERT_COLUMNS = [
+  'fingerprint', 'alertname', 'namespace', 'instance', 'job', 'status', 'labels', 'annotations', 'extra', 'generator_url',
+  'starts_at', 'ends_at', 'source', 'first_seen', 'last_seen', 'last_change', 'received_count', 'occurrence_count',
+] as const;
+
+/** The ingest statements of one SQLite connection, prepared once. */
+function sqliteStatements(raw: BetterSqlite3.Database) {
+  return {
+    alert: raw.prepare('select * from alerts where fingerprint = ?'),
+    receipt: raw.prepare('select * from receipts where source = ? and fingerprint = ?'),
+    notification: raw.prepare(
+      'insert into notifications (received_at, source, format, remote_addr, alert_count, body) values (?, ?, ?, ?, ?, ?)',
+    ),
+    upsertAlert: raw.prepare(
+      `insert into alerts (${ALERT_COLUMNS.join(', ')}) values (${ALERT_COLUMNS.map((c) => `@${c}`).join(', ')})
+       on conflict (fingerprint) do update set ${ALERT_COLUMNS.filter((c) => c !== 'fingerprint' && c !== 'first_seen')
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}`,
+    ),
+    upsertReceipt: raw.prepare(
+      `insert into receipts (source, fingerprint, status, starts_at, last_at, seq) values (@source, @fingerprint, @status, @starts_at, @last_at, @seq)
+       on conflict (source, fingerprint) do update set status = excluded.status, starts_at = excluded.starts_at, last_at = excluded.last_at, seq = excluded.seq`,
+    ),
+    upsertOccurrence: raw.prepare(
+      `insert into occurrences (fingerprint, starts_at, ends_at, status, first_received, last_received, received_count) values (?, ?, ?, ?, ?, ?, ?)
+       on conflict (fingerprint, starts_at) do update set ends_at = excluded.ends_at, status = excluded.status,
+         last_received = excluded.last_received, received_count = occurrences.received_count + excluded.received_count`,
+    ),
+    job: raw.prepare(
+      `insert into jobs (kind, idempotency_key, payload, state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at)
+       values (?, ?, ?, 'pending', 0, ?, ?, null, null, null, ?, ?) on conflict (idempotency_key) do nothing`,
+    ),
+  };
+}
+
+const prepared = new WeakMap<BetterSqlite3.Database, ReturnType<typeof sqliteStatements>>();
+
+/**
+ * The same transaction as ingestNotifications', on SQLite: prepared statements run synchronously
+ * in one BEGIN…COMMIT. Building multi-row INSERTs with Kysely (an AST node per value, a new
+ * statement to prepare for every batch size) cost more than SQLite's own work, and every await
+ * between statements was a trip through the microtask queue.
+ */
+function ingestSqlite(
+  store: Store,
+  raw: BetterSqlite3.Database,
+  notifications: readonly InboundNotification[],
+  options: IngestOptions,
+): { outcomes: IngestOutcome[]; jobsEnqueued: number } {
+  let st = prepared.get(raw);
+  if (!st) prepared.set(raw, (st = sqliteStatements(raw)));
+  const s = st;
+  const now = options.now();
+  return raw.transaction(() => {
+    const alerts = new Map<string, AlertRow>();
+    const receipts = new Map<string, ReceiptRow>();
+    for (const n of notifications) {
+      for (const a of n.alerts) {
+        if (!alerts.has(a.fingerprint)) {
+          const row = s.alert.get(a.fingerprint) as AlertRow | undefined;
+          if (row) alerts.set(a.fingerprint, row);
+        }
+        const key = receiptKey(n.source, a.fingerprint);
+        if (!receipts.has(key)) {
+          const row = s.receipt.get(n.source, a.fingerprint) as ReceiptRow | undefined;
+          if (row) receipts.set(key, row);
+        }
+      }
+    }
+    const batch = new IngestBatch(alerts, receipts, options, now);
+    const outcomes = notifications.map((n) => ({ deduplicated: n.alerts.map((a) => batch.apply(a, n)) }));
+    for (const n of notifications) s.notification.run(n.receivedAt, n.source, n.format, n.remoteAddr, n.alerts.length, n.body);
+    for (const row of batch.dirty.values()) s.upsertAlert.run(row);
+    for (const row of batch.dirtyReceipts.values()) s.upsertReceipt.run(row);
+    for (const o of batch.occurrences.values()) {
+      s.upsertOccurrence.run(o.fingerprint, o.startsAt, o.endsAt, o.status, o.firstReceived, o.lastReceived, o.receivedCount);
+    }
+    const { jobs, executions } = plannedWork(batch, notifications, options);
+    const insertExecutions = insertExecutionsQuery(store.db, executions, now)?.compile();
+    if (insertExecutions) raw.prepare(insertExecutions.sql).run(...insertExecutions.parameters);
+    let jobsEnqueued = 0;
+    for (const j of jobs) {
+      jobsEnqueued += s.job.run(j.kind, j.idempotencyKey, JSON.stringify(j.payload), j.maxAttempts ?? options.maxAttempts, j.runAt ?? now, now, now).changes;
+    }
+    return { outcomes, jobsEnqueued };
+  })();
 }
 
 async function insertRawNotifications(trx: Trx, notifications: readonly InboundNotification[]): Promise<void> {
