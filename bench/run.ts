@@ -5,7 +5,9 @@
  *   alertwire      bench/ingest.ts — the real server under load (see there for the knobs)
  *   alertmanager   bench/alertmanager.ts — the same load against Prometheus Alertmanager, where installed
  *   comparison     alertwire / Alertmanager per scenario
- *   templates      bench/template.ts — benchTemplates(), when that file exists
+ *   templates      bench/template.ts — benchTemplates()
+ *   notify         bench/notify.ts — deliveries to a local sink, alert-in → first attempt
+ *   analysis       bench/analysis.ts — a 100-alert group over 10,000 alerts of history, report render
  *
  * BENCH_SKIP=alertmanager,templates leaves parts out. See docs/performance.md for the method.
  */
@@ -14,7 +16,9 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { alertmanagerVersion, benchAlertmanager } from './alertmanager.js';
+import { benchAnalysis } from './analysis.js';
 import { benchIngest, benchSettings, buildAlertwire, log, ROOT, type ScenarioResult } from './ingest.js';
+import { benchNotify } from './notify.js';
 
 const started = performance.now();
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()));
@@ -115,9 +119,23 @@ async function templates(): Promise<Record<string, number> | { error: string } |
   }
 }
 
+/** A section of the report that another bench module fills; a failure is reported, not fatal. */
+async function section<T>(name: string, run: () => Promise<T>): Promise<T | { error: string } | undefined> {
+  if (skip.has(name)) return undefined;
+  try {
+    log(`${name}: running`);
+    return await run();
+  } catch (error) {
+    log(`${name} failed: ${(error as Error).stack ?? String(error)}`);
+    return { error: (error as Error).message };
+  }
+}
+
 const alertwire = await benchIngest(settings);
 const alertmanager = skip.has('alertmanager') ? null : await benchAlertmanager(settings);
 const templateFigures = skip.has('templates') ? null : await templates();
+const notifyFigures = await section('notify', benchNotify);
+const analysisFigures = await section('analysis', benchAnalysis);
 
 const report = {
   machine,
@@ -135,6 +153,8 @@ const report = {
   comparison: alertmanager ? compare(alertwire, alertmanager) : undefined,
   targets: targets(alertwire),
   templates: templateFigures ?? undefined,
+  notify: notifyFigures,
+  analysis: analysisFigures,
   loadavg_1m_at_end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   elapsed_s: Math.round((performance.now() - started) / 1000),
 };

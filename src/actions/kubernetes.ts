@@ -117,7 +117,7 @@ function scaleOperation(workload: WorkloadRef, verb: 'get' | 'update'): KubeOper
  * Per-call options that hand the shutdown signal to fetch. The client has no signal parameter;
  * a middleware appended after its own (user agent) sets it on the request context.
  */
-function abortable(signal: AbortSignal): ConfigurationOptions {
+export function abortable(signal: AbortSignal): ConfigurationOptions {
   const middleware: ObservableMiddleware = {
     pre(request) {
       request.setSignal(signal);

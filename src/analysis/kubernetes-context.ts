@@ -7,13 +7,12 @@ import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
-  Observable,
   type ConfigurationOptions,
   type CoreV1Event,
   type KubeConfig,
-  type ObservableMiddleware,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { abortable } from '../actions/kubernetes.js';
 import type { Redactor } from './redact.js';
 
 export interface ContainerStatus {
@@ -138,15 +137,7 @@ export class KubernetesReader {
   }
 
   private deadline(): ConfigurationOptions {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    const middleware: ObservableMiddleware = {
-      pre(request) {
-        request.setSignal(signal);
-        return new Observable(Promise.resolve(request));
-      },
-      post: (response) => new Observable(Promise.resolve(response)),
-    };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+    return abortable(AbortSignal.timeout(this.options.timeoutMs));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ContactPointSettings } from './contact-point.js';
 import { truncate, type OutboundNotification, type SnapshotAlert } from './outbound.js';
-import { goTime, renderField, templateData } from './render.js';
+import { alertmanagerAlert, goTime, renderField, templateData } from './render.js';
 
 /** A rendered request body. It is stored with the delivery at the first attempt and resent as is. */
 export interface RenderedBody {
@@ -21,13 +21,7 @@ const JSON_TYPE = 'application/json';
 function grafanaAlert(a: SnapshotAlert) {
   const x = a.extras;
   return {
-    status: a.status,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: goTime(a.startsAt),
-    endsAt: goTime(a.endsAt),
-    generatorURL: a.generatorURL,
-    fingerprint: a.fingerprint,
+    ...alertmanagerAlert(a),
     silenceURL: x.silenceURL ?? '',
     dashboardURL: x.dashboardURL ?? '',
     panelURL: x.panelURL ?? '',
@@ -38,17 +32,6 @@ function grafanaAlert(a: SnapshotAlert) {
   };
 }
 
-function alertmanagerAlert(a: SnapshotAlert) {
-  return {
-    status: a.status,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: goTime(a.startsAt),
-    endsAt: goTime(a.endsAt),
-    generatorURL: a.generatorURL,
-    fingerprint: a.fingerprint,
-  };
-}
 
 /** Grafana's webhook message (version "1"): truncation first, then status, state and texts from what is kept. */
 function grafanaBody(s: ContactPointSettings, n: OutboundNotification, ctx: RenderContext): string {

@@ -38,8 +38,8 @@ function numericValues(values: Record<string, number | null> | undefined): Recor
   return out;
 }
 
-function templateAlert(a: SnapshotAlert): NotificationAlert {
-  const x = a.extras;
+/** Alertmanager's alert fields, in its order; Grafana's payload and the template data start with them. */
+export function alertmanagerAlert(a: SnapshotAlert) {
   return {
     status: a.status,
     labels: a.labels,
@@ -48,6 +48,13 @@ function templateAlert(a: SnapshotAlert): NotificationAlert {
     endsAt: goTime(a.endsAt),
     generatorURL: a.generatorURL,
     fingerprint: a.fingerprint,
+  };
+}
+
+function templateAlert(a: SnapshotAlert): NotificationAlert {
+  const x = a.extras;
+  return {
+    ...alertmanagerAlert(a),
     ...(x.silenceURL ? { silenceURL: x.silenceURL } : {}),
     ...(x.dashboardURL ? { dashboardURL: x.dashboardURL } : {}),
     ...(x.panelURL ? { panelURL: x.panelURL } : {}),
