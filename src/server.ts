@@ -22,6 +22,8 @@ import { reportUrl, webhookRoutes } from './intake/webhook.js';
 import { WorkerPool } from './jobs/pool.js';
 import { JobRunner } from './jobs/runner.js';
 import { DELIVER } from './notify/deliver-job.js';
+import { FLUSH } from './notify/flush-job.js';
+import { ROUTE } from './notify/route-job.js';
 import { healthRoutes } from './observability/health.js';
 import { Metrics } from './observability/metrics.js';
 import { createNotifier } from './notify/notifier.js';
@@ -76,6 +78,12 @@ function loggerOptions(config: Config, stream?: { write(line: string): void }) {
     serializers: { req: requestSerializer },
   };
 }
+
+/**
+ * Notification kinds run apart: deliveries may wait on slow endpoints, and routing must not be
+ * held back by intake the way analyses are, or alert-in → first attempt would wait on it.
+ */
+const NOTIFY_KINDS = [ROUTE, FLUSH, DELIVER];
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? Date.now;
@@ -139,8 +147,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const runner = new WorkerPool([
     // busy() is called only once started, when the committer below exists: analyses and
     // actions yield to intake; deliveries (waiting on other servers) need not.
-    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [DELIVER], busy: () => committer.busy(50) }),
-    new JobRunner(store, kinds, { ...runnerOptions, kinds: [DELIVER], concurrency: config.jobs.delivery_concurrency }),
+    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: NOTIFY_KINDS, busy: () => committer.busy(50) }),
+    new JobRunner(store, kinds, { ...runnerOptions, kinds: NOTIFY_KINDS, concurrency: config.jobs.delivery_concurrency }),
   ]);
   const committer = new GroupCommitter(
     store,
