@@ -225,7 +225,7 @@ export interface ReportListRow {
   annotations: string;
 }
 
-/** Reports newest first (last analysed), with the alert's current name, target and status. */
+/** Reports newest first (latest episode start, then last analysed), with the alert's current name, target and status. */
 export async function listReportRows(store: Store, q: ReportListQuery): Promise<ReportListRow[]> {
   let query = db(store)
     .selectFrom('reports as r')
@@ -237,6 +237,6 @@ export async function listReportRows(store: Store, q: ReportListQuery): Promise<
   if (q.instance) query = query.where('a.instance', '=', q.instance);
   if (q.status) query = query.where('a.status', '=', q.status);
   if (q.since !== undefined) query = query.where('r.updated_at', '>=', q.since);
-  const rows = await query.orderBy('r.updated_at', 'desc').orderBy('r.fingerprint').orderBy('r.starts_at', 'desc').limit(q.limit).offset(q.offset).execute();
+  const rows = await query.orderBy('r.starts_at', 'desc').orderBy('r.updated_at', 'desc').orderBy('r.fingerprint').limit(q.limit).offset(q.offset).execute();
   return rows.map((r) => normalizeNumbers({ ...r }) as unknown as ReportListRow);
 }

@@ -6,8 +6,8 @@ describe('GET /reports', () => {
   let s: RunningApp;
   before(async () => {
     s = await startApp();
-    await s.postWebhook({ alerts: [{ labels: { alertname: '<b>Evil</b>', namespace: 'prod' }, annotations: { summary: '"><script>x</script>' }, fingerprint: 'l1' }] });
-    await s.postWebhook({ alerts: [{ labels: { alertname: 'Calm', namespace: 'dev' }, fingerprint: 'l2' }] });
+    await s.postWebhook({ alerts: [{ labels: { alertname: '<b>Evil</b>', namespace: 'prod' }, annotations: { summary: '"><script>x</script>' }, fingerprint: 'l1', startsAt: '2024-06-01T10:00:00Z' }] });
+    await s.postWebhook({ alerts: [{ labels: { alertname: 'Calm', namespace: 'dev' }, fingerprint: 'l2', startsAt: '2024-06-01T11:00:00Z' }] });
     for (const fp of ['l1', 'l2']) await eventually(async () => (((await (await fetch(`${s.url}/api/v1/reports/${fp}`)).json()) as { state: string }).state === 'complete' ? true : undefined));
   });
   after(() => s.stop());
