@@ -1,6 +1,6 @@
 import { getAlert, listOccurrences } from '../store/alerts.js';
 import type { Store } from '../store/database.js';
-import { getAnalyses, listReports, type AnalysisRow, type ReportWithAnalysis } from '../store/reports.js';
+import { getAnalyses, listReports, type AnalysisRow, type ReportListRow, type ReportWithAnalysis } from '../store/reports.js';
 import type { AlertFindings, GroupSummary } from './builtin.js';
 import type { HistoryFacts } from './history.js';
 import type { KubeContext } from './kubernetes-context.js';
@@ -164,3 +164,23 @@ function analysisView(row: ReportWithAnalysis, analyses: Map<string, AnalysisRow
     llm: group?.llm ?? null,
   };
 }
+
+/** One line of a report list, shared by the /reports page and the JSON API. Times are epoch ms. */
+export function reportListItem(row: ReportListRow) {
+  const labels = JSON.parse(row.labels) as Record<string, string>;
+  const annotations = JSON.parse(row.annotations) as Record<string, string>;
+  return {
+    fingerprint: row.fingerprint,
+    alertName: row.alertname,
+    namespace: row.namespace ?? 'Unknown',
+    instance: row.instance,
+    severity: labels.severity ?? null,
+    summary: annotations.summary ?? null,
+    status: row.status,
+    state: row.state,
+    startsAt: row.starts_at,
+    analysedAt: row.updated_at,
+  };
+}
+
+export type ReportListItem = ReturnType<typeof reportListItem>;

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { reportMarkdown } from '../analysis/report-markdown.js';
-import { loadReportView, type AnalysisView, type ReportView } from '../analysis/report-view.js';
+import { loadReportView, reportListItem, type AnalysisView, type ReportView } from '../analysis/report-view.js';
 import type { Store } from '../store/database.js';
 import { listReportRows, type ReportListRow } from '../store/reports.js';
 import { HttpError } from '../intake/errors.js';
@@ -71,21 +71,8 @@ export function storeQuery(q: ReportListQuery) {
 }
 
 export function listItemJson(row: ReportListRow, reportUrl: string) {
-  const labels = JSON.parse(row.labels) as Record<string, string>;
-  const annotations = JSON.parse(row.annotations) as Record<string, string>;
-  return {
-    fingerprint: row.fingerprint,
-    alert_name: row.alertname,
-    namespace: row.namespace ?? 'Unknown',
-    instance: row.instance,
-    severity: labels.severity ?? null,
-    summary: annotations.summary ?? null,
-    status: row.status,
-    state: row.state,
-    startsAt: iso(row.starts_at),
-    analysedAt: iso(row.updated_at),
-    report_url: reportUrl,
-  };
+  const { alertName, startsAt, analysedAt, ...item } = reportListItem(row);
+  return { ...item, alert_name: alertName, startsAt: iso(startsAt), analysedAt: iso(analysedAt), report_url: reportUrl };
 }
 
 /**

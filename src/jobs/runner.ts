@@ -4,8 +4,11 @@ import type pg from 'pg';
 import type { Store } from '../store/database.js';
 import { claimDueJobs, completeJobs, failJob, JOBS_CHANNEL, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
 
-/** What became of one job: done, or failed with an optional time to retry (null = never). */
-export type JobResult = { ok: true } | { ok: false; error: string; retryAt?: number | null };
+/**
+ * What became of one job: done, or failed with an optional time to retry (null = never).
+ * `completed` says the handler already marked it done in the transaction of its own work.
+ */
+export type JobResult = { ok: true; completed?: boolean } | { ok: false; error: string; retryAt?: number | null };
 
 /** A kind of job and how to run a batch of them. Results are in the order of `jobs`. */
 export interface JobKind {
@@ -183,7 +186,10 @@ export class JobRunner {
 
   private async record(owner: string, handler: JobKind | undefined, jobs: ClaimedJob[], results: JobResult[]): Promise<void> {
     const now = this.options.now();
-    const done = jobs.filter((_, i) => results[i]?.ok);
+    const done = jobs.filter((_, i) => {
+      const r = results[i];
+      return r?.ok === true && r.completed !== true;
+    });
     if (done.length > 0) await completeJobs(this.store.db, done, now);
     for (const [i, job] of jobs.entries()) {
       const result = results[i] ?? { ok: false, error: 'handler returned no result' };

@@ -95,7 +95,8 @@ export function deliverJobKind(deps: DeliverDeps): JobKind {
       for (const d of decisions) {
         if (d.gone) await updateContactPointRow(deps.store, d.gone.contactPointId, { enabled: 0, disabled_reason: d.gone.reason, updated_at: deps.now() });
       }
-      return decisions.map((d) => d.result);
+      // recordAttempts marked the successful jobs done with their attempts.
+      return decisions.map((d) => (d.result.ok ? { ok: true, completed: true } : d.result));
     },
   };
 }

@@ -111,5 +111,6 @@ async function runOne(deps: FlushDeps, job: ClaimedJob, contactPoints: Map<strin
     await enqueueJobs(trx, jobs, now, 1);
     if (jobs.length > 0) await announceJobs(trx, deps.store);
   });
-  return { ok: true };
+  // Done in the transaction above, or already taken from us (then not ours to mark).
+  return { ok: true, completed: true };
 }

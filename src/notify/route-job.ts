@@ -160,7 +160,7 @@ export function routeJobKind(deps: RouteDeps): JobKind {
         await announceJobs(trx, deps.store);
       });
       deps.wake();
-      return jobs.map(() => ({ ok: true }));
+      return jobs.map(() => ({ ok: true, completed: true }));
     },
   };
 }

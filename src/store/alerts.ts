@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { alertName, type Alert, type AlertStatus } from '../model/alert.js';
 import type { Store } from './database.js';
-import type { DeliveryRow, DeliveryTables } from './deliveries.js';
+import type { DeliveryRow } from './deliveries.js';
 import type { AlertRow, Database, OccurrenceRow, ReceiptRow } from './tables.js';
 
 const CHUNK = 500;
@@ -225,7 +225,6 @@ export async function alertsSeenSince(store: Store, since: number, limit = 500):
 export async function deliveriesForAlert(store: Store, fingerprint: string, limit = 50): Promise<DeliveryRow[]> {
   if (!/^[0-9a-zA-Z]+$/.test(fingerprint)) return [];
   return store.db
-    .withTables<DeliveryTables>()
     .selectFrom('deliveries')
     .selectAll()
     .where('notification', 'like', `%"fingerprint":"${fingerprint}"%`)

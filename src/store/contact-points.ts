@@ -1,4 +1,4 @@
-import { Transaction, type Kysely, type Selectable } from 'kysely';
+import { Transaction, type Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { Database } from './tables.js';
 
@@ -35,46 +35,32 @@ export interface NotifyGroupAlertsTable {
   updated_at: number;
 }
 
-export type ContactPointTables = {
-  contact_points: ContactPointsTable;
-  notify_groups: NotifyGroupsTable;
-  notify_group_alerts: NotifyGroupAlertsTable;
-};
 
 export type ContactPointRow = Selectable<ContactPointsTable>;
 export type NotifyGroupRow = Selectable<NotifyGroupsTable>;
-type Db = Kysely<Database & ContactPointTables>;
 type AnyTrx = Transaction<Database>;
 
-function db(store: Store): Db {
-  return store.db.withTables<ContactPointTables>();
-}
-
-export function inTrx(trx: AnyTrx): Transaction<Database & ContactPointTables> {
-  return trx.withTables<ContactPointTables>();
-}
-
 export async function listContactPointRows(store: Store, filter: { enabledOnly?: boolean } = {}): Promise<ContactPointRow[]> {
-  let q = db(store).selectFrom('contact_points').selectAll();
+  let q = store.db.selectFrom('contact_points').selectAll();
   if (filter.enabledOnly) q = q.where('enabled', '=', 1);
   return q.orderBy('name').execute();
 }
 
 /** Just enough to tell which cached contact points changed since they were parsed. */
 export async function contactPointVersions(store: Store): Promise<{ id: string; updated_at: number; enabled: number }[]> {
-  return db(store).selectFrom('contact_points').select(['id', 'updated_at', 'enabled']).execute();
+  return store.db.selectFrom('contact_points').select(['id', 'updated_at', 'enabled']).execute();
 }
 
 export async function getContactPointRow(store: Store, id: string): Promise<ContactPointRow | undefined> {
-  return db(store).selectFrom('contact_points').selectAll().where('id', '=', id).executeTakeFirst();
+  return store.db.selectFrom('contact_points').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findContactPointByName(store: Store, name: string): Promise<ContactPointRow | undefined> {
-  return db(store).selectFrom('contact_points').selectAll().where('name', '=', name).executeTakeFirst();
+  return store.db.selectFrom('contact_points').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
 export async function insertContactPointRow(store: Store, row: ContactPointRow): Promise<void> {
-  await db(store).insertInto('contact_points').values(row).execute();
+  await store.db.insertInto('contact_points').values(row).execute();
 }
 
 export async function updateContactPointRow(
@@ -82,13 +68,13 @@ export async function updateContactPointRow(
   id: string,
   changes: Partial<Omit<ContactPointRow, 'id' | 'created_at'>>,
 ): Promise<boolean> {
-  const target = store instanceof Transaction ? inTrx(store) : db(store);
+  const target = store instanceof Transaction ? store : store.db;
   const r = await target.updateTable('contact_points').set(changes).where('id', '=', id).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 export async function deleteContactPointRow(trx: AnyTrx, id: string): Promise<boolean> {
-  const t = inTrx(trx);
+  const t = trx;
   await t.deleteFrom('notify_group_alerts').where('contact_point_id', '=', id).execute();
   await t.deleteFrom('notify_groups').where('contact_point_id', '=', id).execute();
   const r = await t.deleteFrom('contact_points').where('id', '=', id).executeTakeFirst();
@@ -101,7 +87,7 @@ export async function deleteContactPointRow(trx: AnyTrx, id: string): Promise<bo
  */
 export async function syncProvisioned(store: Store, rows: readonly ContactPointRow[]): Promise<{ removed: string[] }> {
   return store.db.transaction().execute(async (trx) => {
-    const t = inTrx(trx);
+    const t = trx;
     const existing = await t.selectFrom('contact_points').selectAll().where('provisioned', '=', 1).execute();
     const wanted = new Set(rows.map((r) => r.id));
     const removed = existing.filter((r) => !wanted.has(r.id)).map((r) => r.id);
@@ -126,7 +112,7 @@ export async function syncProvisioned(store: Store, rows: readonly ContactPointR
 
 /** Creates the group unless it exists; returns true when it was created. */
 export async function createGroupIfAbsent(trx: AnyTrx, row: Selectable<NotifyGroupsTable>): Promise<boolean> {
-  const r = await inTrx(trx)
+  const r = await trx
     .insertInto('notify_groups')
     .values(row)
     .onConflict((oc) => oc.columns(['contact_point_id', 'group_key']).doNothing())
@@ -136,7 +122,7 @@ export async function createGroupIfAbsent(trx: AnyTrx, row: Selectable<NotifyGro
 
 export async function upsertGroupAlerts(trx: AnyTrx, rows: readonly Selectable<NotifyGroupAlertsTable>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
-    await inTrx(trx)
+    await trx
       .insertInto('notify_group_alerts')
       .values(rows.slice(i, i + 500))
       .onConflict((oc) =>
@@ -151,7 +137,7 @@ export async function upsertGroupAlerts(trx: AnyTrx, rows: readonly Selectable<N
 
 /** The group's row, locked for the transaction on PostgreSQL so one flush runs at a time. */
 export async function loadGroupForUpdate(trx: AnyTrx, store: Store, contactPointId: string, groupKey: string): Promise<NotifyGroupRow | undefined> {
-  let q = inTrx(trx)
+  let q = trx
     .selectFrom('notify_groups')
     .selectAll()
     .where('contact_point_id', '=', contactPointId)
@@ -161,7 +147,7 @@ export async function loadGroupForUpdate(trx: AnyTrx, store: Store, contactPoint
 }
 
 export async function loadGroupAlerts(trx: AnyTrx, contactPointId: string, groupKey: string): Promise<string[]> {
-  const rows = await inTrx(trx)
+  const rows = await trx
     .selectFrom('notify_group_alerts')
     .select('alert')
     .where('contact_point_id', '=', contactPointId)
@@ -173,7 +159,7 @@ export async function loadGroupAlerts(trx: AnyTrx, contactPointId: string, group
 
 export async function removeGroupAlerts(trx: AnyTrx, contactPointId: string, groupKey: string, fingerprints: readonly string[]): Promise<void> {
   for (let i = 0; i < fingerprints.length; i += 500) {
-    await inTrx(trx)
+    await trx
       .deleteFrom('notify_group_alerts')
       .where('contact_point_id', '=', contactPointId)
       .where('group_key', '=', groupKey)
@@ -188,7 +174,7 @@ export async function updateGroup(
   groupKey: string,
   changes: Partial<Pick<NotifyGroupRow, 'seq' | 'next_flush_at' | 'last_sent_at' | 'last_firing' | 'last_resolved'>>,
 ): Promise<void> {
-  await inTrx(trx)
+  await trx
     .updateTable('notify_groups')
     .set(changes)
     .where('contact_point_id', '=', contactPointId)
@@ -197,11 +183,11 @@ export async function updateGroup(
 }
 
 export async function deleteGroup(trx: AnyTrx, contactPointId: string, groupKey: string): Promise<void> {
-  const t = inTrx(trx);
+  const t = trx;
   await t.deleteFrom('notify_group_alerts').where('contact_point_id', '=', contactPointId).where('group_key', '=', groupKey).execute();
   await t.deleteFrom('notify_groups').where('contact_point_id', '=', contactPointId).where('group_key', '=', groupKey).execute();
 }
 
 export async function listGroups(store: Store, contactPointId: string): Promise<NotifyGroupRow[]> {
-  return db(store).selectFrom('notify_groups').selectAll().where('contact_point_id', '=', contactPointId).orderBy('group_key').execute();
+  return store.db.selectFrom('notify_groups').selectAll().where('contact_point_id', '=', contactPointId).orderBy('group_key').execute();
 }

@@ -1,4 +1,4 @@
-import { sql, Transaction, type Generated, type Insertable, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import { sql, Transaction, type Generated, type Insertable, type RawBuilder, type Selectable } from 'kysely';
 import type { Store } from './database.js';
 import type { Database } from './tables.js';
 import { completeJobs } from './jobs.js';
@@ -50,10 +50,6 @@ export interface DeliveryAttemptsTable {
   error: string | null;
 }
 
-export type DeliveryTables = {
-  deliveries: DeliveriesTable;
-  delivery_attempts: DeliveryAttemptsTable;
-};
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type AttemptRow = Selectable<DeliveryAttemptsTable>;
@@ -61,18 +57,10 @@ export type NewAttempt = Insertable<DeliveryAttemptsTable>;
 type AnyTrx = Transaction<Database>;
 const CHUNK = 200;
 
-function db(store: Store): Kysely<Database & DeliveryTables> {
-  return store.db.withTables<DeliveryTables>();
-}
-
-function inTrx(trx: AnyTrx): Transaction<Database & DeliveryTables> {
-  return trx.withTables<DeliveryTables>();
-}
-
 /** Inserts deliveries in the caller's transaction; an id that exists already is left alone. */
 export async function insertDeliveries(trx: AnyTrx, rows: readonly DeliveryRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await inTrx(trx)
+    await trx
       .insertInto('deliveries')
       .values(rows.slice(i, i + CHUNK))
       .onConflict((oc) => oc.column('id').doNothing())
@@ -83,14 +71,14 @@ export async function insertDeliveries(trx: AnyTrx, rows: readonly DeliveryRow[]
 export async function loadDeliveries(store: Store, ids: readonly string[]): Promise<Map<string, DeliveryRow>> {
   const found = new Map<string, DeliveryRow>();
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await db(store).selectFrom('deliveries').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    const rows = await store.db.selectFrom('deliveries').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute();
     for (const row of rows) found.set(row.id, row);
   }
   return found;
 }
 
 export async function getDelivery(store: Store, id: string): Promise<DeliveryRow | undefined> {
-  return db(store).selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  return store.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** What an attempt (or a decision not to attempt) changes in its delivery. */
@@ -115,7 +103,7 @@ export async function recordAttempts(
 ): Promise<void> {
   if (attempts.length === 0 && updates.length === 0 && finished.length === 0) return;
   await store.db.transaction().execute(async (trx) => {
-    const t = inTrx(trx);
+    const t = trx;
     // Jobs whose delivery reached a final state complete with it: one commit instead of two.
     if (finished.length > 0) await completeJobs(trx, finished, now);
     for (let i = 0; i < attempts.length; i += CHUNK) {
@@ -172,7 +160,7 @@ export interface DeliveryFilter {
 }
 
 export async function listDeliveries(store: Store, filter: DeliveryFilter): Promise<DeliveryRow[]> {
-  let q = db(store).selectFrom('deliveries').selectAll();
+  let q = store.db.selectFrom('deliveries').selectAll();
   if (filter.contactPointId) q = q.where('contact_point_id', '=', filter.contactPointId);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.status) q = q.where('status', '=', filter.status);
@@ -183,7 +171,7 @@ export async function listDeliveries(store: Store, filter: DeliveryFilter): Prom
 }
 
 export async function listAttempts(store: Store, deliveryId: string): Promise<AttemptRow[]> {
-  return db(store).selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
+  return store.db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
 }
 
 export interface AttemptStats {
@@ -198,7 +186,7 @@ export interface AttemptStats {
 
 /** Per contact point: attempts and successes since `since`, the last success and error, the queue. */
 export async function attemptStats(store: Store, contactPointId: string, since: number): Promise<AttemptStats> {
-  const d = db(store);
+  const d = store.db;
   const counts = await d
     .selectFrom('delivery_attempts')
     .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
@@ -243,7 +231,7 @@ export async function attemptStats(store: Store, contactPointId: string, since: 
 
 /** Deliveries waiting (queued, retrying or paused), per contact point id. */
 export async function queueDepths(store: Store): Promise<Map<string, number>> {
-  const rows = await db(store)
+  const rows = await store.db
     .selectFrom('deliveries')
     .select(['contact_point_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('state', 'in', ['pending', 'paused'])
@@ -255,7 +243,7 @@ export async function queueDepths(store: Store): Promise<Map<string, number>> {
 /** Removes finished deliveries (and their attempts) created before `olderThan`. */
 export async function purgeDeliveries(store: Store, olderThan: number): Promise<number> {
   return store.db.transaction().execute(async (trx) => {
-    const t = inTrx(trx);
+    const t = trx;
     const old = t
       .selectFrom('deliveries')
       .select('id')
@@ -275,7 +263,7 @@ export async function purgeDeliveries(store: Store, olderThan: number): Promise<
 /** Logs a delivery that was attempted outside the queue (a test message) with its attempt. */
 export async function recordFinishedDelivery(store: Store, row: DeliveryRow, attempt: NewAttempt): Promise<void> {
   await store.db.transaction().execute(async (trx) => {
-    const t = inTrx(trx);
+    const t = trx;
     await t.insertInto('deliveries').values(row).execute();
     await t.insertInto('delivery_attempts').values(attempt).execute();
   });

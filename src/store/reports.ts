@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Store } from './database.js';
-import type { AlertRow, Database, OccurrenceRow, ReportRow, ReportsTable } from './tables.js';
+import type { AlertRow, OccurrenceRow, ReportRow, ReportsTable } from './tables.js';
 
 export type ReportState = 'complete' | 'partial' | 'failed';
 
@@ -15,17 +15,9 @@ export interface AnalysesTable {
   updated_at: number;
 }
 
-type AnalysisTables = {
-  analyses: AnalysesTable;
-  reports: ReportsTable & { analysis_id: string | null };
-};
-
 export type AnalysisRow = AnalysesTable;
-export type ReportWithAnalysis = ReportRow & { analysis_id: string | null };
+export type ReportWithAnalysis = ReportRow;
 
-function db(store: Store): Kysely<Database & AnalysisTables> {
-  return store.db.withTables<AnalysisTables>() as unknown as Kysely<Database & AnalysisTables>;
-}
 
 export interface NewReport {
   fingerprint: string;
@@ -51,7 +43,7 @@ export async function saveReports(store: Store, reports: readonly NewReport[], n
   if (reports.length === 0) return;
   const latest = [...new Map(reports.map((r) => [`${r.fingerprint}\u0000${r.startsAt}`, r])).values()];
   for (let i = 0; i < latest.length; i += CHUNK) {
-    await db(store)
+    await store.db
       .insertInto('reports')
       .values(
         latest.slice(i, i + CHUNK).map((report) => ({
@@ -80,7 +72,7 @@ export async function saveAnalyses(store: Store, analyses: readonly NewAnalysis[
   if (analyses.length === 0) return;
   const rows = [...new Map(analyses.map((a) => [a.id, a])).values()];
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await db(store)
+    await store.db
       .insertInto('analyses')
       .values(
         rows.slice(i, i + CHUNK).map((a) => ({
@@ -107,13 +99,13 @@ export async function saveAnalyses(store: Store, analyses: readonly NewAnalysis[
 
 /** Reports of an alert, newest episode first. */
 export async function listReports(store: Store, fingerprint: string, limit = 50): Promise<ReportWithAnalysis[]> {
-  return db(store).selectFrom('reports').selectAll().where('fingerprint', '=', fingerprint).orderBy('starts_at', 'desc').limit(limit).execute();
+  return store.db.selectFrom('reports').selectAll().where('fingerprint', '=', fingerprint).orderBy('starts_at', 'desc').limit(limit).execute();
 }
 
 export async function getAnalyses(store: Store, ids: readonly string[]): Promise<Map<string, AnalysisRow>> {
   const found = new Map<string, AnalysisRow>();
   if (ids.length === 0) return found;
-  for (const row of await db(store).selectFrom('analyses').selectAll().where('id', 'in', [...new Set(ids)]).execute()) found.set(row.id, row);
+  for (const row of await store.db.selectFrom('analyses').selectAll().where('id', 'in', [...new Set(ids)]).execute()) found.set(row.id, row);
   return found;
 }
 
@@ -210,24 +202,13 @@ export interface ReportListQuery {
   offset: number;
 }
 
-export interface ReportListRow {
-  fingerprint: string;
-  starts_at: number;
-  state: string;
-  updated_at: number;
-  analysis_id: string | null;
-  alertname: string;
-  namespace: string | null;
-  instance: string | null;
-  job: string | null;
-  status: string;
-  labels: string;
-  annotations: string;
-}
+/** A report with its alert's current name, target and status, as the list query selects them. */
+export type ReportListRow = Pick<ReportsTable, 'fingerprint' | 'starts_at' | 'state' | 'updated_at' | 'analysis_id'> &
+  Pick<AlertRow, 'alertname' | 'namespace' | 'instance' | 'job' | 'status' | 'labels' | 'annotations'>;
 
 /** Reports newest first (latest episode start, then last analysed), with the alert's current name, target and status. */
 export async function listReportRows(store: Store, q: ReportListQuery): Promise<ReportListRow[]> {
-  let query = db(store)
+  let query = store.db
     .selectFrom('reports as r')
     .innerJoin('alerts as a', 'a.fingerprint', 'r.fingerprint')
     .select(['r.fingerprint', 'r.starts_at', 'r.state', 'r.updated_at', 'r.analysis_id', 'a.alertname', 'a.namespace', 'a.instance', 'a.job', 'a.status', 'a.labels', 'a.annotations']);

@@ -1,4 +1,8 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ContactPointsTable, NotifyGroupAlertsTable, NotifyGroupsTable } from './contact-points.js';
+import type { DeliveriesTable, DeliveryAttemptsTable } from './deliveries.js';
+import type { AnalysesTable } from './reports.js';
+import type { SessionsTable } from './sessions.js';
 
 /** Row types of every table. Times are Unix epoch milliseconds; JSON columns hold text. */
 export interface AlertsTable {
@@ -75,6 +79,8 @@ export interface ReportsTable {
   content: string;
   created_at: number;
   updated_at: number;
+  /** The group analysis this report is one alert's view of (migration 0004). */
+  analysis_id: string | null;
 }
 
 export interface ReceiversTable {
@@ -130,6 +136,13 @@ export interface Database {
   reports: ReportsTable;
   receivers: ReceiversTable;
   executions: ExecutionsTable;
+  analyses: AnalysesTable;
+  contact_points: ContactPointsTable;
+  notify_groups: NotifyGroupsTable;
+  notify_group_alerts: NotifyGroupAlertsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  sessions: SessionsTable;
 }
 
 export type AlertRow = Selectable<AlertsTable>;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { loadReportView } from '../analysis/report-view.js';
+import { loadReportView, reportListItem } from '../analysis/report-view.js';
 import { ReportListQuerySchema, storeQuery } from '../api/reports.js';
 import type { Store } from '../store/database.js';
 import { listReportRows } from '../store/reports.js';
@@ -33,22 +33,7 @@ export async function reportPageRoutes(app: FastifyInstance, deps: { store: Stor
   app.withTypeProvider<TypeBoxTypeProvider>().get('/reports', { schema: { querystring: ReportListQuerySchema, hide: true } }, async (request, reply) => {
     const nonce = htmlReply(reply);
     const rows = await listReportRows(deps.store, storeQuery(request.query));
-    const items = rows.map((r) => {
-      const labels = JSON.parse(r.labels) as Record<string, string>;
-      const annotations = JSON.parse(r.annotations) as Record<string, string>;
-      return {
-        fingerprint: r.fingerprint,
-        alertName: r.alertname,
-        namespace: r.namespace ?? 'Unknown',
-        instance: r.instance,
-        severity: labels.severity ?? null,
-        summary: annotations.summary ?? null,
-        status: r.status,
-        state: r.state,
-        startsAt: r.starts_at,
-        analysedAt: r.updated_at,
-      };
-    });
+    const items = rows.map(reportListItem);
     return reply.send(renderReportList(items, { ...request.query }, nonce));
   });
 }

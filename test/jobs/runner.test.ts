@@ -71,6 +71,22 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('leaves the completion to a handler that says it completed the job itself', async () => {
+      const seen: ClaimedJob[] = [];
+      const runner = runnerFor(store, [recordingKind('self', () => ({ ok: true, completed: true }), seen)]);
+      await runner.start();
+      try {
+        await enqueueJobs(store.db, [{ kind: 'self', idempotencyKey: 'c1', payload: { n: 1 } }], Date.now(), 3);
+        runner.wake();
+        await eventually(async () => (seen.length === 1 ? true : undefined), 2000, 'the job to run');
+        await new Promise((r) => setTimeout(r, 100));
+        // This handler only claimed to have completed it: the runner wrote nothing more.
+        assert.equal((await findJobs(store, { key: 'c1' }))[0]?.state, 'running');
+      } finally {
+        await runner.stop(1000);
+      }
+    });
+
     it('dead-letters jobs of an unknown kind', async () => {
       const runner = runnerFor(store, [], 20);
       await runner.start();
