@@ -70,11 +70,30 @@ export interface GroupAnalysis {
 
 const DAY = 86_400_000;
 
-export function analyzeGroup(input: GroupInput, kb: KnowledgeBase): GroupAnalysis {
+/** The firing alerts indexed once, shared by every group analysed in one batch. */
+export interface PreparedFiring {
+  labelsOf: (row: FiringRow) => Record<string, string>;
+  index: RelationIndex;
+  byFingerprint: Map<string, FiringRow>;
+}
+
+export function prepareFiring(firing: readonly FiringRow[]): PreparedFiring {
   const labelsOf = memoLabels();
+  return {
+    labelsOf,
+    index: new RelationIndex(firing.map((r) => candidateOf(r, labelsOf(r)))),
+    byFingerprint: new Map(firing.map((r) => [r.fingerprint, r])),
+  };
+}
+
+/**
+ * `prepared` must hold `input.firing`; a batch passes the same one to all its groups. Members
+ * join it: they are firing alerts too, and the next group of the batch should see them.
+ */
+export function analyzeGroup(input: GroupInput, kb: KnowledgeBase, prepared: PreparedFiring = prepareFiring(input.firing)): GroupAnalysis {
+  const { labelsOf, index, byFingerprint: firingByFp } = prepared;
   const memberCandidates = input.members.map(({ row }) => candidateOf(row, labelsOf(row)));
-  const index = new RelationIndex([...memberCandidates, ...input.firing.map((r) => candidateOf(r, labelsOf(r)))]);
-  const firingByFp = new Map<string, FiringRow>(input.firing.map((r) => [r.fingerprint, r]));
+  for (const c of memberCandidates) index.add(c);
   for (const { row } of input.members) firingByFp.set(row.fingerprint, row);
   const origin = findOrigin(memberCandidates, index, kb);
   const alerts = input.members.map(({ row }, i) =>

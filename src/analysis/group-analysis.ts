@@ -1,7 +1,7 @@
 import type { Store } from '../store/database.js';
 import { loadAnalysisInputs, type AnalysisInputs, type NewAnalysis, type NewReport, type ReportState } from '../store/reports.js';
 import type { AlertRow } from '../store/tables.js';
-import { analyzeGroup, type AlertFindings, type GroupAnalysis } from './builtin.js';
+import { analyzeGroup, prepareFiring, type AlertFindings, type GroupAnalysis, type PreparedFiring } from './builtin.js';
 import type { Snapshot } from './changes.js';
 import type { KnowledgeBase } from './knowledge-base.js';
 import { KubernetesReader, type KubeContext } from './kubernetes-context.js';
@@ -46,16 +46,17 @@ export async function analyzeGroups(deps: AnalysisDeps, groups: readonly GroupRe
   // The built-in analysis is synchronous and the store answers synchronously on SQLite: one
   // group per turn of the event loop, so requests are read and answered in between. The
   // Prometheus, Kubernetes and LLM calls of the groups still overlap.
+  const prepared = prepareFiring(inputs.firing);
   let turn: Promise<unknown> = Promise.resolve();
   return Promise.all(
     groups.map((g) => {
       turn = turn.then(() => new Promise((resolve) => setImmediate(resolve)));
-      return turn.then(() => analyzeOneGroup(deps, g, inputs, now));
+      return turn.then(() => analyzeOneGroup(deps, g, inputs, prepared, now));
     }),
   );
 }
 
-async function analyzeOneGroup(deps: AnalysisDeps, group: GroupRequest, inputs: AnalysisInputs, now: number): Promise<GroupResult> {
+async function analyzeOneGroup(deps: AnalysisDeps, group: GroupRequest, inputs: AnalysisInputs, prepared: PreparedFiring, now: number): Promise<GroupResult> {
   const members = group.alerts.flatMap((a) => {
     const row = inputs.alerts.get(a.fingerprint);
     return row ? [{ row, startsAt: a.startsAt }] : [];
@@ -64,6 +65,7 @@ async function analyzeOneGroup(deps: AnalysisDeps, group: GroupRequest, inputs: 
   const builtIn = analyzeGroup(
     { members, occurrences: inputs.occurrences, firing: inputs.firing, previous: previousSnapshots(members, inputs), now },
     deps.kb,
+    prepared,
   );
   const labelled = members.map((m, i) => ({ ...m, labels: (builtIn.alerts[i] as AlertFindings).snapshot.labels }));
   const [metrics, kube] = await Promise.all([

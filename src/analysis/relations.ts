@@ -52,12 +52,17 @@ export class RelationIndex {
   private readonly sortedNames = new Map<string, Candidate[]>();
 
   constructor(candidates: Iterable<Candidate>) {
-    for (const c of candidates) {
-      if (this.byFingerprint.has(c.fingerprint)) continue;
-      this.byFingerprint.set(c.fingerprint, c);
-      push(this.byName, c.alertname, c);
-      for (const [k, v] of c.values) push(this.byValue, `${k}\u0000${v}`, c);
-    }
+    for (const c of candidates) this.add(c);
+  }
+
+  /** Adds an alert not indexed yet; what was derived for its alertname is derived again. */
+  add(c: Candidate): void {
+    if (this.byFingerprint.has(c.fingerprint)) return;
+    this.byFingerprint.set(c.fingerprint, c);
+    push(this.byName, c.alertname, c);
+    for (const [k, v] of c.values) push(this.byValue, `${k}\u0000${v}`, c);
+    this.sortedNames.delete(c.alertname);
+    this.commonByName.delete(c.alertname);
   }
 
   get(fingerprint: string): Candidate | undefined {
