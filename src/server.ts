@@ -20,7 +20,9 @@ import { hookRoutes } from './intake/hooks.js';
 import { RateLimits } from './intake/rate-limit.js';
 import { reportUrl, webhookRoutes } from './intake/webhook.js';
 import { WorkerPool } from './jobs/pool.js';
+import { LoopLoad } from './jobs/loop-load.js';
 import { JobRunner } from './jobs/runner.js';
+import { ingestJobKind } from './intake/ingest-job.js';
 import { DELIVER } from './notify/deliver-job.js';
 import { FLUSH } from './notify/flush-job.js';
 import { ROUTE } from './notify/route-job.js';
@@ -31,7 +33,7 @@ import { urlPolicyFromEnv } from './notify/url-policy.js';
 import { openStore, type Store } from './store/database.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { SecretBox } from './store/secrets.js';
-import { purgeRawNotifications } from './store/ingest.js';
+import { INGEST_JOB, purgeRawNotifications, type StoredAlert } from './store/ingest.js';
 import { purgeFinishedJobs, releaseOrphanedJobs } from './store/jobs.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { reportPageRoutes } from './web/routes.js';
@@ -142,19 +144,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
     log,
   };
-  const analysis = createAnalysis({ config: config.analysis, store, registry: metrics.registry, now });
-  const kinds = [analysis.jobKind, act, ...notifier.jobKinds];
+  const analysis = await createAnalysis({ config: config.analysis, store, registry: metrics.registry, now });
+  const ingestOptions = {
+    dedupWindowMs: config.webhook.dedup_window * 1000,
+    maxAttempts: config.jobs.max_attempts,
+    planJobs: (stored: readonly StoredAlert[]) => [...planAnalysis(stored), ...notifier.planRouting(stored)],
+    now,
+  };
+  const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: () => runner.wake() });
+  const kinds = [ingest, analysis.jobKind, act, ...notifier.jobKinds];
+  const load = new LoopLoad();
+  const busy = () => load.busy();
   const runner = new WorkerPool([
-    // busy() is called only once started, when the committer below exists: analyses and
-    // actions yield to intake; deliveries (waiting on other servers) need not.
-    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: NOTIFY_KINDS, busy: () => committer.busy(50) }),
+    // One claim at a time, oldest first: a resolve must not be applied before its firing.
+    new JobRunner(store, kinds, { ...runnerOptions, kinds: [INGEST_JOB], concurrency: 1, busy, busyClaimIntervalMs: 100, busyBatchSize: 4 }),
+    // Analyses and actions take the loop's spare time; deliveries (waiting on other servers) need not.
+    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy, busyBatchSize: 10 }),
     new JobRunner(store, kinds, { ...runnerOptions, kinds: NOTIFY_KINDS, concurrency: config.jobs.delivery_concurrency }),
   ]);
-  const committer = new GroupCommitter(
-    store,
-    { dedupWindowMs: config.webhook.dedup_window * 1000, maxAttempts: config.jobs.max_attempts, planJobs: (stored) => [...planAnalysis(stored), ...notifier.planRouting(stored)], now },
-    () => runner.wake(),
-  );
+  const committer = new GroupCommitter(store, ingestOptions, () => runner.wake());
   const redis = config.rate_limit.store === 'redis' && config.rate_limit.redis_url
     ? new (loadOptional<typeof import('ioredis')>('ioredis').Redis)(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
@@ -251,6 +259,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const orphans = await releaseOrphanedJobs(store, now());
       if (orphans > 0) log.warn({ jobs: orphans }, 'resuming jobs a previous process left running');
       await notifier.ready();
+      load.start();
       await runner.start();
       retention = setInterval(() => void purge(), 10 * 60 * 1000);
       retention.unref();
@@ -264,6 +273,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await http.close();
       await committer.drain();
       if (runner.running) await runner.stop(config.server.shutdown_timeout * 1000);
+      load.stop();
       shutdown.abort();
       await act.close();
       await notifier.close();

@@ -4,7 +4,7 @@ import type { AlertRow } from '../store/tables.js';
 import { analyzeGroup, prepareFiring, type AlertFindings, type GroupAnalysis, type PreparedFiring } from './builtin.js';
 import type { Snapshot } from './changes.js';
 import type { KnowledgeBase } from './knowledge-base.js';
-import { KubernetesReader, type KubeContext } from './kubernetes-context.js';
+import type { KubeContext, KubernetesReader } from './kubernetes-context.js';
 import type { LlmAnalyst, LlmOutcome } from './llm.js';
 import { buildPrompt } from './llm-prompt.js';
 import { metricContexts } from './metric-context.js';
@@ -135,10 +135,15 @@ function previousSnapshots(members: readonly { row: AlertRow; startsAt: number }
   return out;
 }
 
+/** Whether the alert names something the Kubernetes reader can look at. */
+function namesKubernetesObject(labels: Record<string, string>): boolean {
+  return Boolean(labels.namespace && (labels.pod || labels.deployment));
+}
+
 async function kubernetesContexts(reader: KubernetesReader | null, members: readonly { row: AlertRow; labels: Record<string, string> }[]): Promise<Map<string, KubeContext | null>> {
   const out = new Map<string, KubeContext | null>();
   if (!reader) return out;
-  const applicable = members.filter((m) => KubernetesReader.applies(m.labels));
+  const applicable = members.filter((m) => namesKubernetesObject(m.labels));
   await Promise.all(applicable.slice(0, MAX_PODS_PER_GROUP).map(async (m) => out.set(m.row.fingerprint, await reader.read(m.labels))));
   for (const m of applicable.slice(MAX_PODS_PER_GROUP)) out.set(m.row.fingerprint, null);
   return out;
@@ -159,7 +164,7 @@ function llmSource(outcome: LlmOutcome): SourceStatus {
 
 function kubeSource(deps: AnalysisDeps, context: KubeContext | null, labels: Record<string, string>): SourceStatus {
   if (!deps.kubernetes) return { name: 'kubernetes', state: 'disabled', detail: null };
-  if (!KubernetesReader.applies(labels)) return { name: 'kubernetes', state: 'not-applicable', detail: 'the alert names no namespace with a pod or deployment' };
+  if (!namesKubernetesObject(labels)) return { name: 'kubernetes', state: 'not-applicable', detail: 'the alert names no namespace with a pod or deployment' };
   if (!context) return { name: 'kubernetes', state: 'not-applicable', detail: `only the first ${MAX_PODS_PER_GROUP} pods of a group are read` };
   if (context.state === 'failed') return { name: 'kubernetes', state: 'failed', detail: context.error };
   return { name: 'kubernetes', state: 'ok', detail: context.notes.length ? context.notes.join('; ') : null };

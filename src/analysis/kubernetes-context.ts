@@ -68,11 +68,6 @@ export class KubernetesReader {
     this.apps = config.makeApiClient(AppsV1Api);
   }
 
-  /** Whether the alert names something this reader can look at. */
-  static applies(labels: Record<string, string>): boolean {
-    return Boolean(labels.namespace && (labels.pod || labels.deployment));
-  }
-
   async read(labels: Record<string, string>): Promise<KubeContext> {
     const namespace = labels.namespace as string;
     try {

@@ -1,12 +1,11 @@
 import type { Registry } from 'prom-client';
-import { loadKubeConfig } from '../actions/kubernetes.js';
 import type { AnalysisConfig } from '../config/analysis.js';
 import type { JobKind } from '../jobs/runner.js';
 import type { Store } from '../store/database.js';
 import { analyzeJobKind } from './analyze-job.js';
 import type { AnalysisDeps } from './group-analysis.js';
 import { loadKnowledgeBase } from './knowledge-base.js';
-import { KubernetesReader } from './kubernetes-context.js';
+import type { KubernetesReader } from './kubernetes-context.js';
 import { LlmAnalyst, type AiServiceState } from './llm.js';
 import { Redactor } from './redact.js';
 
@@ -21,7 +20,7 @@ export interface Analysis {
  * Builds the analysis stage from its configuration. A bad knowledge-base file, redaction
  * pattern or kubeconfig fails here, at start, rather than in every report.
  */
-export function createAnalysis(options: { config: AnalysisConfig; store: Store; registry: Registry; now: () => number }): Analysis {
+export async function createAnalysis(options: { config: AnalysisConfig; store: Store; registry: Registry; now: () => number }): Promise<Analysis> {
   const { config } = options;
   const redactor = new Redactor({ defaults: config.llm.redact_defaults, patterns: config.llm.redact_patterns });
   const kb = loadKnowledgeBase(config.knowledge_base);
@@ -36,10 +35,17 @@ export function createAnalysis(options: { config: AnalysisConfig; store: Store; 
         maxQueries: config.prometheus.max_queries_per_group,
       }
     : null;
-  const k = config.kubernetes;
-  const kubernetes = k.enabled
-    ? new KubernetesReader(loadKubeConfig({ kubeconfig: k.kubeconfig, context: k.context, inCluster: k.kubeconfig === '' }), { timeoutMs: k.timeout * 1000, logLines: k.log_lines }, redactor)
-    : null;
+  const kubernetes = config.kubernetes.enabled ? await kubernetesReader(config.kubernetes, redactor) : null;
   const deps: AnalysisDeps = { store: options.store, kb, prometheus, llm, kubernetes, redactor };
   return { jobKind: analyzeJobKind(deps, options.now), aiService: llm, knowledgeEntries: kb.size };
+}
+
+/**
+ * @kubernetes/client-node costs about 80 MB of resident memory once loaded, more than the rest
+ * of the server: it is loaded only when Kubernetes context is enabled.
+ */
+async function kubernetesReader(k: AnalysisConfig['kubernetes'], redactor: Redactor): Promise<KubernetesReader> {
+  const [{ loadKubeConfig }, { KubernetesReader }] = await Promise.all([import('../actions/kubernetes.js'), import('./kubernetes-context.js')]);
+  const config = loadKubeConfig({ kubeconfig: k.kubeconfig, context: k.context, inCluster: k.kubeconfig === '' });
+  return new KubernetesReader(config, { timeoutMs: k.timeout * 1000, logLines: k.log_lines }, redactor);
 }

@@ -6,6 +6,7 @@ import { loadReportView, reportListItem, type AnalysisView, type ReportView } fr
 import type { Store } from '../store/database.js';
 import { listReportRows, type ReportListRow } from '../store/reports.js';
 import { HttpError } from '../intake/errors.js';
+import { hasUnappliedNotifications } from '../store/ingest.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -85,8 +86,12 @@ export async function reportApiRoutes(app: FastifyInstance, deps: { store: Store
     '/api/v1/reports/:fingerprint',
     { schema: { params: Type.Object({ fingerprint: Type.String() }), querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md')])) }) } },
     async (request, reply) => {
-      const view = await loadReportView(deps.store, request.params.fingerprint);
-      if (!view) throw new HttpError(404, `no alert with fingerprint "${request.params.fingerprint}"`);
+      const fp = request.params.fingerprint;
+      const view = await loadReportView(deps.store, fp);
+      if (!view && (await hasUnappliedNotifications(deps.store))) {
+        return reply.code(202).send({ fingerprint: fp, state: 'processing', report_url: deps.reportUrl(fp), detail: 'not stored yet: acknowledged notifications are still being stored' });
+      }
+      if (!view) throw new HttpError(404, `no alert with fingerprint "${fp}"`);
       const url = deps.reportUrl(view.fingerprint);
       if (request.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(view, url));
       return reportJson(view, url);

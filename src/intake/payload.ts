@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
 
 const StringMap = Type.Record(Type.String(), Type.String());
 
@@ -38,6 +39,14 @@ export const WebhookPayloadSchema = Type.Object({
 });
 
 export type WebhookPayload = Static<typeof WebhookPayloadSchema>;
+
+/**
+ * One validator, with fastify's own options (numbers coerced to label strings, and so on), for
+ * the request and for the `ingest` job that re-reads its raw body later: both must see the same
+ * alerts, or the fingerprints answered would not be the ones stored.
+ */
+const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false });
+export const validateWebhookPayload = ajv.compile<WebhookPayload>(WebhookPayloadSchema);
 
 export type PayloadFormat = 'alertmanager' | 'grafana' | 'generic';
 

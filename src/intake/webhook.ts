@@ -8,7 +8,7 @@ import { errorReason } from '../observability/metrics.js';
 import type { Readiness } from '../observability/health.js';
 import { requireToken } from './auth.js';
 import { HttpError } from './errors.js';
-import { detectFormat, WebhookPayloadSchema, WebhookResponseSchema, type WebhookPayload } from './payload.js';
+import { detectFormat, validateWebhookPayload, WebhookPayloadSchema, WebhookResponseSchema, type WebhookPayload } from './payload.js';
 import type { RateLimits } from './rate-limit.js';
 
 export interface WebhookDeps {
@@ -64,6 +64,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
     '/webhook',
     {
       schema: { body: WebhookPayloadSchema, response: { 200: WebhookResponseSchema } },
+      validatorCompiler: () => validateWebhookPayload,
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         if (!deps.readiness.ready()) throw new HttpError(503, 'Service not initialised', { 'Retry-After': '5' });
         const { headers } = await deps.rateLimits.consume(request.ip);
@@ -80,9 +81,10 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
       const receivedAt = deps.now();
       const payload = request.body;
       const alerts = alertsOf(payload, receivedAt);
-      let outcome;
       try {
-        outcome = await deps.committer.submit({
+        // The answer needs no stored state (fingerprints and report URLs are computed), so only
+        // the raw notification is written now: alerts are applied by the ingest job.
+        await deps.committer.submit({
           source: 'webhook',
           format: detectFormat(payload),
           remoteAddr: request.ip,
@@ -90,16 +92,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
           receivedAt,
           alerts,
           meta: notificationMeta(payload),
+          deferApply: true,
         });
       } catch (error) {
         request.log.error({ err: error }, 'storing a notification failed');
         // 503 makes Alertmanager retry; nothing was acknowledged.
         throw new HttpError(503, 'Storage unavailable; the notification was not stored, retry later', { 'Retry-After': '5' });
       }
-      alerts.forEach((a, i) => {
-        if (outcome.deduplicated[i]) deps.metrics.alertsDeduplicated.inc();
-        else deps.metrics.alertsReceived.inc({ status: a.status });
-      });
       return {
         status: 'success' as const,
         message: 'Alerts queued for analysis',

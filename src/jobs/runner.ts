@@ -29,12 +29,13 @@ export interface RunnerOptions {
   now: () => number;
   log: Log;
   /**
-   * True while intake is busy. Jobs then yield to it: at most one claim per
-   * `busyClaimIntervalMs`, so acknowledging alerts never waits behind a backlog of analyses,
-   * and the backlog still drains, slowly under load and at full speed when it ends.
+   * True while the process is busy. Jobs then yield to requests: at most one claim of
+   * `busyBatchSize` per `busyClaimIntervalMs`, so acknowledging alerts never waits behind a
+   * backlog, and the backlog still drains, slowly under load and at full speed when it ends.
    */
   busy?: () => boolean;
   busyClaimIntervalMs?: number;
+  busyBatchSize?: number;
 }
 
 /** Exponential backoff from 1 s to 5 min with ±20 % jitter, so retries of a burst spread out. */
@@ -68,6 +69,7 @@ export class JobRunner {
   }
 
   async start(): Promise<void> {
+    this.stopping = false;
     this.running = true;
     await this.listen();
     this.heartbeat = setInterval(() => void this.renew(), Math.max(1000, this.options.leaseMs / 3));
@@ -106,7 +108,8 @@ export class JobRunner {
         await this.slotFreed();
         continue;
       }
-      if (this.options.busy?.()) {
+      const busy = this.options.busy?.() ?? false;
+      if (busy) {
         const wait = this.lastClaimAt + (this.options.busyClaimIntervalMs ?? 250) - performance.now();
         if (wait > 0) {
           await new Promise((r) => setTimeout(r, Math.min(wait, 25)));
@@ -119,7 +122,7 @@ export class JobRunner {
       try {
         jobs = await claimDueJobs(this.store, {
           owner,
-          limit: this.options.batchSize,
+          limit: busy ? Math.min(this.options.busyBatchSize ?? this.options.batchSize, this.options.batchSize) : this.options.batchSize,
           leaseMs: this.options.leaseMs,
           now: this.options.now(),
           kinds: this.options.kinds,

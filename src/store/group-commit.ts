@@ -16,7 +16,6 @@ export class GroupCommitter {
   private queue: Waiting[] = [];
   private writing: Promise<void> | null = null;
   private scheduled = false;
-  private lastSubmitAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Store,
@@ -26,16 +25,10 @@ export class GroupCommitter {
   ) {}
 
   submit(notification: InboundNotification): Promise<IngestOutcome> {
-    this.lastSubmitAt = performance.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ notification, resolve, reject });
       this.schedule();
     });
-  }
-
-  /** True while notifications are arriving: one is queued or being written, or came within `quietMs`. */
-  busy(quietMs: number): boolean {
-    return this.writing !== null || this.queue.length > 0 || performance.now() - this.lastSubmitAt < quietMs;
   }
 
   /** Resolves once everything submitted so far is committed (or has failed). */

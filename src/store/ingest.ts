@@ -12,8 +12,8 @@ import {
   type Trx,
 } from './alerts.js';
 import { insertExecutions, insertExecutionsQuery, type NewExecution } from './executions.js';
-import { announceJobs, enqueueJobs, type JobSpec } from './jobs.js';
-import type { AlertRow, ReceiptRow } from './tables.js';
+import { announceJobs, completeJobs, enqueueJobs, type JobSpec } from './jobs.js';
+import type { AlertRow, NotificationRow, ReceiptRow } from './tables.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
 /** The group-level fields of an inbound notification, as far as the payload had them. */
@@ -41,6 +41,20 @@ export interface InboundNotification {
   meta?: NotificationMeta;
   /** Work this notification causes beyond the common jobs, given its alerts that were stored. */
   plan?: (stored: readonly StoredAlert[]) => NotificationPlan;
+  /**
+   * Commit only the raw notification and an `ingest` job; its alerts are applied later, in a
+   * large transaction of the job runner. The sender needs nothing the alerts' state decides.
+   */
+  deferApply?: boolean;
+  /** The notifications row it was stored as, when it is applied after being appended. */
+  id?: number;
+}
+
+/** The job that applies deferred notifications; its payload names their rows. */
+export const INGEST_JOB = 'ingest';
+
+export interface IngestJobPayload {
+  notifications: number[];
 }
 
 /** Jobs and the execution records that let a caller follow them, written with the alerts. */
@@ -60,8 +74,13 @@ export interface StoredAlert {
 }
 
 export interface IngestOutcome {
-  /** Per alert of the notification, in order: true when it was a duplicate and not stored. */
+  /** Per alert of the notification, in order: true when it was a duplicate and not stored. Empty when deferred. */
   deduplicated: boolean[];
+}
+
+export interface IngestResult {
+  outcomes: IngestOutcome[];
+  jobsEnqueued: number;
 }
 
 /** Decides which jobs the stored alerts cause; called inside the transaction (the outbox). */
@@ -83,6 +102,14 @@ function continueEpisode(alert: Alert, previous: AlertRow | undefined): Alert {
   return { ...alert, startsAt: previous.starts_at };
 }
 
+/**
+ * An episode older than the stored one, or news of the stored episode older than what is
+ * stored (replicas applying out of order), only joins the history: it must not roll the alert back.
+ */
+function isStale(alert: Alert, at: number, previous: AlertRow): boolean {
+  return alert.startsAt < previous.starts_at || (alert.startsAt === previous.starts_at && at < previous.last_seen);
+}
+
 /** Work accumulated across the notifications of one transaction. */
 class IngestBatch {
   readonly dirty = new Map<string, AlertRow>();
@@ -94,24 +121,27 @@ class IngestBatch {
     private readonly alerts: Map<string, AlertRow>,
     private readonly receipts: Map<string, ReceiptRow>,
     private readonly options: IngestOptions,
-    private readonly now: number,
   ) {}
 
-  /** Applies one alert; returns true when it is a duplicate, from the same source, within the window. */
+  /**
+   * Applies one alert; returns true when it is a duplicate, from the same source, within the
+   * window. Times are the notification's arrival, not the moment it is applied: a deferred
+   * notification is judged as it would have been when it came in.
+   */
   apply(given: Alert, notification: InboundNotification): boolean {
+    const at = notification.receivedAt;
     const previous = this.alerts.get(given.fingerprint);
     const alert = continueEpisode(given, previous);
     const key = receiptKey(notification.source, alert.fingerprint);
     const receipt = this.receipts.get(key);
-    if (receipt && this.isDuplicate(receipt, alert)) return true;
+    if (receipt && this.isDuplicate(receipt, alert, at)) return true;
     const seq = (receipt?.seq ?? 0) + 1;
-    const nextReceipt = { source: notification.source, fingerprint: alert.fingerprint, status: alert.status, starts_at: alert.startsAt, last_at: this.now, seq };
+    const nextReceipt = { source: notification.source, fingerprint: alert.fingerprint, status: alert.status, starts_at: alert.startsAt, last_at: at, seq };
     this.receipts.set(key, nextReceipt);
     this.dirtyReceipts.set(key, nextReceipt);
-    this.recordOccurrence(alert);
-    // An episode older than the stored one only joins the history; it must not roll the alert back.
-    if (previous && alert.startsAt < previous.starts_at) return false;
-    const row = alertRowFrom(alert, notification.source, previous, this.now);
+    this.recordOccurrence(alert, at);
+    if (previous && isStale(alert, at, previous)) return false;
+    const row = alertRowFrom(alert, notification.source, previous, at);
     this.alerts.set(alert.fingerprint, row);
     this.dirty.set(alert.fingerprint, row);
     this.stored.push({
@@ -124,21 +154,17 @@ class IngestBatch {
     return false;
   }
 
-  private isDuplicate(receipt: ReceiptRow, alert: Alert): boolean {
-    return (
-      receipt.status === alert.status &&
-      receipt.starts_at === alert.startsAt &&
-      this.now - receipt.last_at < this.options.dedupWindowMs
-    );
+  private isDuplicate(receipt: ReceiptRow, alert: Alert, at: number): boolean {
+    return receipt.status === alert.status && receipt.starts_at === alert.startsAt && at - receipt.last_at < this.options.dedupWindowMs;
   }
 
-  private recordOccurrence(alert: Alert): void {
+  private recordOccurrence(alert: Alert, at: number): void {
     const key = `${alert.fingerprint}\u0000${alert.startsAt}`;
     const seen = this.occurrences.get(key);
     if (seen) {
       seen.status = alert.status;
       seen.endsAt = alert.endsAt;
-      seen.lastReceived = this.now;
+      seen.lastReceived = at;
       seen.receivedCount += 1;
       return;
     }
@@ -147,47 +173,101 @@ class IngestBatch {
       startsAt: alert.startsAt,
       endsAt: alert.endsAt,
       status: alert.status,
-      firstReceived: this.now,
-      lastReceived: this.now,
+      firstReceived: at,
+      lastReceived: at,
       receivedCount: 1,
     });
   }
 }
 
 /**
- * Stores notifications in one transaction: raw bodies, alert state, occurrences, and the jobs
- * they cause. Nothing is acknowledged before this commits.
+ * Stores notifications in one transaction: raw bodies, then either their alert state,
+ * occurrences and the jobs they cause, or (deferApply) one `ingest` job that applies them later.
+ * Nothing is acknowledged before this commits.
  */
 export async function ingestNotifications(
   store: Store,
   notifications: readonly InboundNotification[],
   options: IngestOptions,
-): Promise<{ outcomes: IngestOutcome[]; jobsEnqueued: number }> {
+): Promise<IngestResult> {
+  return write(store, { append: notifications, complete: [] }, options);
+}
+
+/**
+ * Applies notifications appended earlier (each with its row `id`) and completes the `ingest`
+ * jobs that named them, in one transaction: a rerun after a crash finds the jobs done.
+ */
+export async function applyStoredNotifications(
+  store: Store,
+  notifications: readonly InboundNotification[],
+  jobs: readonly { id: number; owner: string }[],
+  options: IngestOptions,
+): Promise<IngestResult> {
+  return write(store, { append: [], stored: notifications, complete: jobs }, options);
+}
+
+interface WriteRequest {
+  /** New notifications: each is stored raw, then applied now or deferred. */
+  append: readonly InboundNotification[];
+  /** Notifications stored earlier, to apply now. */
+  stored?: readonly InboundNotification[];
+  /** Jobs that finish with this transaction. */
+  complete: readonly { id: number; owner: string }[];
+}
+
+function write(store: Store, request: WriteRequest, options: IngestOptions): Promise<IngestResult> {
   if (store.sqlite) {
     const raw = store.sqlite;
-    return store.db.connection().execute(async () => ingestSqlite(store, raw, notifications, options));
+    return store.db.connection().execute(async () => writeSqlite(store, raw, request, options));
   }
-  const now = options.now();
   return store.db.transaction().execute(async (trx) => {
-    const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
-    const receiptKeys = notifications.flatMap((n) => n.alerts.map((a) => ({ source: n.source, fingerprint: a.fingerprint })));
-    const batch = new IngestBatch(
-      await loadAlertsForUpdate(trx, store, fingerprints),
-      await loadReceipts(trx, store, receiptKeys),
-      options,
-      now,
-    );
-    const outcomes = notifications.map((n) => ({ deduplicated: n.alerts.map((a) => batch.apply(a, n)) }));
-    await insertRawNotifications(trx, notifications);
-    await upsertAlerts(trx, [...batch.dirty.values()]);
-    await upsertReceipts(trx, [...batch.dirtyReceipts.values()]);
-    await upsertOccurrences(trx, [...batch.occurrences.values()]);
-    const { jobs, executions } = plannedWork(batch, notifications, options);
-    await insertExecutions(trx, executions, now);
-    const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
+    const now = options.now();
+    const deferred = request.append.filter((n) => n.deferApply);
+    await insertRawNotifications(trx, request.append.filter((n) => !n.deferApply));
+    const ids = await insertRawNotifications(trx, deferred);
+    const applied = await applyKysely(trx, store, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options);
+    const ingest = ingestJob(ids);
+    const jobsEnqueued = applied.jobsEnqueued + (ingest ? await enqueueJobs(trx, [ingest], now, options.maxAttempts) : 0);
+    assertLeasesHeld(await completeJobs(trx, request.complete, now), request.complete.length);
     if (jobsEnqueued > 0) await announceJobs(trx, store);
-    return { outcomes, jobsEnqueued };
+    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued };
   });
+}
+
+/** A job whose lease passed to another worker is that worker's to apply: roll this one back. */
+function assertLeasesHeld(completed: number, claimed: number): void {
+  if (completed < claimed) throw new Error(`${claimed - completed} of ${claimed} jobs were reclaimed by another worker; not applied here`);
+}
+
+/** The outcome of every notification the caller passed, in its order; deferred ones have none yet. */
+function outcomesInOrder(request: WriteRequest, applied: Map<InboundNotification, IngestOutcome>): IngestOutcome[] {
+  return [...(request.stored ?? []), ...request.append].map((n) => applied.get(n) ?? { deduplicated: [] });
+}
+
+function ingestJob(ids: readonly number[]): JobSpec | undefined {
+  if (ids.length === 0) return undefined;
+  const payload: IngestJobPayload = { notifications: [...ids] };
+  return { kind: INGEST_JOB, idempotencyKey: `${INGEST_JOB}:${ids[0]}`, payload };
+}
+
+async function applyKysely(
+  trx: Trx,
+  store: Store,
+  notifications: readonly InboundNotification[],
+  options: IngestOptions,
+): Promise<{ outcomes: Map<InboundNotification, IngestOutcome>; jobsEnqueued: number }> {
+  if (notifications.length === 0) return { outcomes: new Map(), jobsEnqueued: 0 };
+  const now = options.now();
+  const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
+  const receiptKeys = notifications.flatMap((n) => n.alerts.map((a) => ({ source: n.source, fingerprint: a.fingerprint })));
+  const batch = new IngestBatch(await loadAlertsForUpdate(trx, store, fingerprints), await loadReceipts(trx, store, receiptKeys), options);
+  const outcomes = new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => batch.apply(a, n)) }]));
+  await upsertAlerts(trx, [...batch.dirty.values()]);
+  await upsertReceipts(trx, [...batch.dirtyReceipts.values()]);
+  await upsertOccurrences(trx, [...batch.occurrences.values()]);
+  const { jobs, executions } = plannedWork(batch, notifications, options);
+  await insertExecutions(trx, executions, now);
+  return { outcomes, jobsEnqueued: await enqueueJobs(trx, jobs, now, options.maxAttempts) };
 }
 
 function plannedWork(batch: IngestBatch, notifications: readonly InboundNotification[], options: IngestOptions): NotificationPlan {
@@ -227,66 +307,87 @@ function sqliteStatements(raw: BetterSqlite3.Database) {
       `insert into jobs (kind, idempotency_key, payload, state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at)
        values (?, ?, ?, 'pending', 0, ?, ?, null, null, null, ?, ?) on conflict (idempotency_key) do nothing`,
     ),
+    complete: raw.prepare(
+      `update jobs set state = 'done', lease_owner = null, lease_expires_at = null, updated_at = ?
+       where id = ? and lease_owner = ? and state = 'running'`,
+    ),
   };
 }
 
-const prepared = new WeakMap<BetterSqlite3.Database, ReturnType<typeof sqliteStatements>>();
+type SqliteStatements = ReturnType<typeof sqliteStatements>;
+const prepared = new WeakMap<BetterSqlite3.Database, SqliteStatements>();
 
 /**
- * The same transaction as ingestNotifications', on SQLite: prepared statements run synchronously
- * in one BEGIN…COMMIT. Building multi-row INSERTs with Kysely (an AST node per value, a new
- * statement to prepare for every batch size) cost more than SQLite's own work, and every await
- * between statements was a trip through the microtask queue.
+ * The same transaction on SQLite: prepared statements run synchronously in one BEGIN…COMMIT.
+ * Building multi-row INSERTs with Kysely (an AST node per value, a new statement to prepare for
+ * every batch size) cost more than SQLite's own work, and every await between statements was a
+ * trip through the microtask queue.
  */
-function ingestSqlite(
-  store: Store,
-  raw: BetterSqlite3.Database,
-  notifications: readonly InboundNotification[],
-  options: IngestOptions,
-): { outcomes: IngestOutcome[]; jobsEnqueued: number } {
+function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRequest, options: IngestOptions): IngestResult {
   let st = prepared.get(raw);
   if (!st) prepared.set(raw, (st = sqliteStatements(raw)));
   const s = st;
   const now = options.now();
   return raw.transaction(() => {
-    const alerts = new Map<string, AlertRow>();
-    const receipts = new Map<string, ReceiptRow>();
-    for (const n of notifications) {
-      for (const a of n.alerts) {
-        if (!alerts.has(a.fingerprint)) {
-          const row = s.alert.get(a.fingerprint) as AlertRow | undefined;
-          if (row) alerts.set(a.fingerprint, row);
-        }
-        const key = receiptKey(n.source, a.fingerprint);
-        if (!receipts.has(key)) {
-          const row = s.receipt.get(n.source, a.fingerprint) as ReceiptRow | undefined;
-          if (row) receipts.set(key, row);
-        }
-      }
+    const deferredIds: number[] = [];
+    for (const n of request.append) {
+      const { lastInsertRowid } = s.notification.run(n.receivedAt, n.source, n.format, n.remoteAddr, n.alerts.length, n.body);
+      if (n.deferApply) deferredIds.push(Number(lastInsertRowid));
     }
-    const batch = new IngestBatch(alerts, receipts, options, now);
-    const outcomes = notifications.map((n) => ({ deduplicated: n.alerts.map((a) => batch.apply(a, n)) }));
-    for (const n of notifications) s.notification.run(n.receivedAt, n.source, n.format, n.remoteAddr, n.alerts.length, n.body);
-    for (const row of batch.dirty.values()) s.upsertAlert.run(row);
-    for (const row of batch.dirtyReceipts.values()) s.upsertReceipt.run(row);
-    for (const o of batch.occurrences.values()) {
-      s.upsertOccurrence.run(o.fingerprint, o.startsAt, o.endsAt, o.status, o.firstReceived, o.lastReceived, o.receivedCount);
-    }
-    const { jobs, executions } = plannedWork(batch, notifications, options);
-    const insertExecutions = insertExecutionsQuery(store.db, executions, now)?.compile();
-    if (insertExecutions) raw.prepare(insertExecutions.sql).run(...insertExecutions.parameters);
-    let jobsEnqueued = 0;
-    for (const j of jobs) {
-      jobsEnqueued += s.job.run(j.kind, j.idempotencyKey, JSON.stringify(j.payload), j.maxAttempts ?? options.maxAttempts, j.runAt ?? now, now, now).changes;
-    }
-    return { outcomes, jobsEnqueued };
+    const applied = applySqlite(store, raw, s, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options, now);
+    const runJob = (j: JobSpec) =>
+      s.job.run(j.kind, j.idempotencyKey, JSON.stringify(j.payload), j.maxAttempts ?? options.maxAttempts, j.runAt ?? now, now, now).changes;
+    const ingest = ingestJob(deferredIds);
+    const jobsEnqueued = applied.jobs.reduce((n, j) => n + runJob(j), ingest ? runJob(ingest) : 0);
+    const completed = request.complete.reduce((n, j) => n + s.complete.run(now, j.id, j.owner).changes, 0);
+    assertLeasesHeld(completed, request.complete.length);
+    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued };
   })();
 }
 
-async function insertRawNotifications(trx: Trx, notifications: readonly InboundNotification[]): Promise<void> {
+function applySqlite(
+  store: Store,
+  raw: BetterSqlite3.Database,
+  s: SqliteStatements,
+  notifications: readonly InboundNotification[],
+  options: IngestOptions,
+  now: number,
+): { outcomes: Map<InboundNotification, IngestOutcome>; jobs: JobSpec[] } {
+  if (notifications.length === 0) return { outcomes: new Map(), jobs: [] };
+  const alerts = new Map<string, AlertRow>();
+  const receipts = new Map<string, ReceiptRow>();
+  for (const n of notifications) {
+    for (const a of n.alerts) {
+      if (!alerts.has(a.fingerprint)) {
+        const row = s.alert.get(a.fingerprint) as AlertRow | undefined;
+        if (row) alerts.set(a.fingerprint, row);
+      }
+      const key = receiptKey(n.source, a.fingerprint);
+      if (!receipts.has(key)) {
+        const row = s.receipt.get(n.source, a.fingerprint) as ReceiptRow | undefined;
+        if (row) receipts.set(key, row);
+      }
+    }
+  }
+  const batch = new IngestBatch(alerts, receipts, options);
+  const outcomes = new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => batch.apply(a, n)) }]));
+  for (const row of batch.dirty.values()) s.upsertAlert.run(row);
+  for (const row of batch.dirtyReceipts.values()) s.upsertReceipt.run(row);
+  for (const o of batch.occurrences.values()) {
+    s.upsertOccurrence.run(o.fingerprint, o.startsAt, o.endsAt, o.status, o.firstReceived, o.lastReceived, o.receivedCount);
+  }
+  const { jobs, executions } = plannedWork(batch, notifications, options);
+  const insertExecutions = insertExecutionsQuery(store.db, executions, now)?.compile();
+  if (insertExecutions) raw.prepare(insertExecutions.sql).run(...insertExecutions.parameters);
+  return { outcomes, jobs };
+}
+
+/** Inserts raw notifications; returns their ids (for the ingest job that applies them). */
+async function insertRawNotifications(trx: Trx, notifications: readonly InboundNotification[]): Promise<number[]> {
   const CHUNK = 500;
+  const ids: number[] = [];
   for (let i = 0; i < notifications.length; i += CHUNK) {
-    await trx
+    const rows = await trx
       .insertInto('notifications')
       .values(
         notifications.slice(i, i + CHUNK).map((n) => ({
@@ -298,13 +399,30 @@ async function insertRawNotifications(trx: Trx, notifications: readonly InboundN
           body: n.body,
         })),
       )
+      .returning('id')
       .execute();
+    ids.push(...rows.map((r) => Number(r.id)));
   }
+  return ids;
 }
 
-/** Deletes raw notifications past their age, and the oldest beyond the count limit. */
+/** The stored notifications with these ids, oldest first (missing ones were purged). */
+export async function loadNotifications(store: Store, ids: readonly number[]): Promise<NotificationRow[]> {
+  const rows: NotificationRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    rows.push(...(await store.db.selectFrom('notifications').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()));
+  }
+  return rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Deletes raw notifications past their age, and the oldest beyond the count limit, but never
+ * one an unfinished `ingest` job has still to apply.
+ */
 export async function purgeRawNotifications(store: Store, olderThan: number, keepAtMost: number): Promise<number> {
-  let deleted = Number((await store.db.deleteFrom('notifications').where('received_at', '<', olderThan).executeTakeFirst()).numDeletedRows);
+  const floor = (await oldestUnapplied(store)) ?? Number.MAX_SAFE_INTEGER;
+  const purge = () => store.db.deleteFrom('notifications').where('id', '<', floor);
+  let deleted = Number((await purge().where('received_at', '<', olderThan).executeTakeFirst()).numDeletedRows);
   const cutoff = await store.db
     .selectFrom('notifications')
     .select('id')
@@ -313,7 +431,40 @@ export async function purgeRawNotifications(store: Store, olderThan: number, kee
     .limit(1)
     .executeTakeFirst();
   if (cutoff) {
-    deleted += Number((await store.db.deleteFrom('notifications').where('id', '<=', cutoff.id).executeTakeFirst()).numDeletedRows);
+    deleted += Number((await purge().where('id', '<=', cutoff.id).executeTakeFirst()).numDeletedRows);
   }
   return deleted;
+}
+
+/**
+ * True while acknowledged notifications wait for their ingest job: an alert not found may be
+ * among them, so a report link handed out a moment ago must not answer "unknown" yet.
+ */
+export async function hasUnappliedNotifications(store: Store): Promise<boolean> {
+  const row = await store.db
+    .selectFrom('jobs')
+    .select('id')
+    .where('state', 'in', ['pending', 'running'])
+    .where('kind', '=', INGEST_JOB)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The lowest notification id an unfinished ingest job names, or null when none is waiting. */
+async function oldestUnapplied(store: Store): Promise<number | null> {
+  const jobs = await store.db
+    .selectFrom('jobs')
+    .select('payload')
+    .where('kind', '=', INGEST_JOB)
+    .where('state', 'in', ['pending', 'running'])
+    .execute();
+  const ids = jobs.flatMap((j) => ingestJobIds(JSON.parse(j.payload)));
+  return ids.reduce<number | null>((min, id) => (min === null || id < min ? id : min), null);
+}
+
+/** The notification ids of an ingest job's payload; none when it is not one. */
+export function ingestJobIds(payload: unknown): number[] {
+  if (typeof payload !== 'object' || payload === null || !('notifications' in payload) || !Array.isArray(payload.notifications)) return [];
+  return payload.notifications.filter((id): id is number => Number.isInteger(id));
 }

@@ -150,6 +150,7 @@ export type OccurrenceRow = Selectable<OccurrencesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
 export type ReceiptRow = Selectable<ReceiptsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
 export type ReportRow = Selectable<ReportsTable>;
 export type ReceiverRow = Selectable<ReceiversTable>;
 export type ExecutionRow = Selectable<ExecutionsTable>;

@@ -109,6 +109,16 @@ ${analysis ? sourcesSection(analysis) : ''}`;
   return page({ title: `${view.alertName} — alertwire report`, nonce, body, refreshSeconds: view.state === 'processing' ? 5 : undefined });
 }
 
+/** An alert not stored yet while notifications wait to be applied: it may be one of them. */
+export function renderIntakePendingPage(fingerprint: string, nonce: string): string {
+  return page({
+    title: 'Report processing — alertwire',
+    nonce,
+    refreshSeconds: 5,
+    body: `<h1>Report processing</h1><p>No alert with fingerprint <code>${escapeHtml(fingerprint)}</code> is stored yet, but acknowledged notifications are still being stored. This page refreshes until it is there; if it never comes, the fingerprint is unknown.</p>`,
+  });
+}
+
 export function renderNotFoundPage(fingerprint: string, nonce: string): string {
   return page({
     title: 'Report not found — alertwire',

@@ -6,7 +6,8 @@ import { ReportListQuerySchema, storeQuery } from '../api/reports.js';
 import type { Store } from '../store/database.js';
 import { listReportRows } from '../store/reports.js';
 import { contentSecurityPolicy } from './html.js';
-import { renderNotFoundPage, renderReportPage } from './report-page.js';
+import { renderIntakePendingPage, renderNotFoundPage, renderReportPage } from './report-page.js';
+import { hasUnappliedNotifications } from '../store/ingest.js';
 import { renderReportList } from './reports-list.js';
 
 /** Headers of every page: a fresh nonce for its style block, nothing else allowed to load. */
@@ -26,7 +27,11 @@ export async function reportPageRoutes(app: FastifyInstance, deps: { store: Stor
   app.get<{ Params: { fingerprint: string } }>('/report/:fingerprint', async (request, reply) => {
     const nonce = htmlReply(reply);
     const view = await loadReportView(deps.store, request.params.fingerprint);
-    if (!view) return reply.code(404).send(renderNotFoundPage(request.params.fingerprint, nonce));
+    if (!view) {
+      const fp = request.params.fingerprint;
+      if (await hasUnappliedNotifications(deps.store)) return reply.code(202).send(renderIntakePendingPage(fp, nonce));
+      return reply.code(404).send(renderNotFoundPage(fp, nonce));
+    }
     return reply.send(renderReportPage(view, nonce));
   });
 

@@ -115,7 +115,10 @@ describe('reports survive restarts and analysis jobs resume', () => {
       await eventually(async () => ((await (await fetch(`${first.url}/api/v1/reports/kept1`)).json()) as { state: string }).state === 'complete' || undefined);
       await first.app.workers.stop(0);
       await first.postWebhook({ alerts: [{ labels: { alertname: 'Queued' }, fingerprint: 'queued1', startsAt: '2024-03-01T10:00:00Z' }] });
-      assert.equal(((await (await fetch(`${first.url}/api/v1/reports/queued1`)).json()) as { state: string }).state, 'processing');
+      // Not applied yet (the ingest job waits too): the link answers "processing", not "unknown".
+      const pending = await fetch(`${first.url}/api/v1/reports/queued1`);
+      assert.equal(pending.status, 202);
+      assert.equal(((await pending.json()) as { state: string }).state, 'processing');
       await first.stop();
 
       const second = await startApp({}, { dataDir });

@@ -102,6 +102,7 @@ describe('POST /webhook', () => {
       const body = (await res.json()) as { report_urls: { fingerprint: string; namespace: string }[] };
       assert.equal(body.report_urls[0]?.fingerprint, '1a2b3c4d5e6f7a8b');
       assert.equal(body.report_urls[0]?.namespace, 'Unknown');
+      await s.ingested();
       const report = (await (await fetch(`${s.url}/api/v1/reports/1a2b3c4d5e6f7a8b`)).json()) as {
         links: { silence: string; dashboard: string; panel: string };
       };
@@ -181,6 +182,7 @@ describe('POST /webhook', () => {
 
     it('401 stores nothing', async () => {
       await s.post('/webhook', { alerts: [{ labels: { alertname: 'Sneaky' }, fingerprint: 'sneaky' }] }, { authorization: 'Bearer nope' });
+      await s.ingested();
       assert.equal((await fetch(`${s.url}/api/v1/reports/sneaky`)).status, 404);
     });
 
@@ -209,10 +211,12 @@ describe('POST /webhook', () => {
       const second = (await (await s.postWebhook(body)).json()) as { report_urls: { fingerprint: string; report_url: string }[] };
       assert.deepEqual(second.report_urls, first.report_urls);
       const fp = first.report_urls[0]?.fingerprint ?? '';
-      const report = (await (await fetch(`${s.url}/api/v1/reports/${fp}`)).json()) as { alert: { receivedCount: number } };
-      assert.equal(report.alert.receivedCount, 1);
+      // Alerts are applied just after the answer; the duplicate is counted when it is applied.
+      await s.ingested();
       const metrics = await (await fetch(`${s.url}/metrics`)).text();
       assert.match(metrics, /^alertwire_alerts_deduplicated_total [1-9]/m);
+      const report = (await (await fetch(`${s.url}/api/v1/reports/${fp}`)).json()) as { alert: { receivedCount: number } };
+      assert.equal(report.alert.receivedCount, 1);
     });
 
     it('stores a change of status even within the window', async () => {
@@ -220,13 +224,12 @@ describe('POST /webhook', () => {
       await s.postWebhook({ alerts: [{ ...alert, status: 'firing' }] });
       await s.postWebhook({ alerts: [{ ...alert, status: 'resolved', endsAt: '2024-05-01T00:10:00Z' }] });
       const fp = labelsFingerprint(alert.labels);
-      const report = await eventually(async () => {
-        const r = (await (await fetch(`${s.url}/api/v1/reports/${fp}`)).json()) as {
-          alert: { receivedCount: number; status: string };
-          occurrences: { endsAt: string | null }[];
-        };
-        return r.alert.receivedCount === 2 ? r : undefined;
-      });
+      await s.ingested();
+      const report = (await (await fetch(`${s.url}/api/v1/reports/${fp}`)).json()) as {
+        alert: { receivedCount: number; status: string };
+        occurrences: { endsAt: string | null }[];
+      };
+      assert.equal(report.alert.receivedCount, 2);
       assert.equal(report.alert.status, 'resolved');
       assert.equal(report.occurrences[0]?.endsAt, '2024-05-01T00:10:00.000Z');
     });
@@ -238,10 +241,57 @@ describe('POST /webhook with a zero dedup window', () => {
     const s = await startApp({ webhook: { dedup_window: 0 } });
     try {
       for (let i = 0; i < 3; i++) assert.equal((await s.postWebhook(curlPayload)).status, 200);
+      await s.ingested();
       const report = (await (await fetch(`${s.url}/api/v1/reports/test123`)).json()) as { alert: { receivedCount: number } };
       assert.equal(report.alert.receivedCount, 3);
     } finally {
       await s.stop();
     }
+  });
+});
+
+describe('POST /webhook answers before its alerts are applied', () => {
+  let s: RunningApp;
+  before(async () => {
+    s = await startApp();
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('stores the alerts the answer named, with the values as the request was validated', async () => {
+    // A number where a label string belongs is coerced once, at the request, and again identically when applied.
+    const res = await s.postWebhook({ alerts: [{ labels: { alertname: 'Coerced', severity: 5 }, status: 'firing' }] });
+    const fp = ((await res.json()) as { report_urls: { fingerprint: string }[] }).report_urls[0]?.fingerprint;
+    assert.equal(fp, labelsFingerprint({ alertname: 'Coerced', severity: '5' }));
+    await s.ingested();
+    const report = (await (await fetch(`${s.url}/api/v1/reports/${fp}`)).json()) as { alert: { labels: Record<string, string> } };
+    assert.deepEqual(report.alert.labels, { alertname: 'Coerced', severity: '5' });
+  });
+
+  it('answers a report link "processing" (202) while its notification waits, and 404 once nothing waits', async () => {
+    await s.app.workers.stop(0);
+    const res = await s.postWebhook({ alerts: [{ labels: { alertname: 'Waiting' }, fingerprint: 'waiting1' }] });
+    const link = ((await res.json()) as { report_urls: { report_url: string }[] }).report_urls[0]?.report_url ?? '';
+    const page = await fetch(link);
+    assert.equal(page.status, 202);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    const html = await page.text();
+    assert.match(html, /<meta http-equiv="refresh"/);
+    assert.match(html, /waiting1/);
+    const api = await fetch(`${s.url}/api/v1/reports/waiting1`);
+    assert.equal(api.status, 202);
+    assert.deepEqual(await api.json(), {
+      fingerprint: 'waiting1',
+      state: 'processing',
+      report_url: link,
+      detail: 'not stored yet: acknowledged notifications are still being stored',
+    });
+
+    await s.app.workers.start();
+    await s.ingested();
+    assert.equal((await fetch(link)).status, 200);
+    assert.equal((await fetch(`${s.url}/report/never-sent`)).status, 404);
+    assert.equal((await fetch(`${s.url}/api/v1/reports/never-sent`)).status, 404);
   });
 });

@@ -5,8 +5,18 @@ import type { Alert } from '../../src/model/alert.js';
 import { getAlert, listOccurrences } from '../../src/store/alerts.js';
 import type { Store } from '../../src/store/database.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
-import { ingestNotifications, purgeRawNotifications, type InboundNotification, type IngestOptions } from '../../src/store/ingest.js';
-import { findJobs } from '../../src/store/jobs.js';
+import {
+  applyStoredNotifications,
+  hasUnappliedNotifications,
+  INGEST_JOB,
+  ingestJobIds,
+  ingestNotifications,
+  loadNotifications,
+  purgeRawNotifications,
+  type InboundNotification,
+  type IngestOptions,
+} from '../../src/store/ingest.js';
+import { claimDueJobs, findJobs } from '../../src/store/jobs.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30);
@@ -29,7 +39,10 @@ function alert(fingerprint: string, status: 'firing' | 'resolved', startsAt = T0
   };
 }
 
-function notification(alerts: Alert[], receivedAt = T0): InboundNotification {
+/** The test's clock: notifications arrive at it unless told otherwise. */
+let clock = T0;
+
+function notification(alerts: Alert[], receivedAt = clock): InboundNotification {
   return { source: 'webhook', format: 'generic', remoteAddr: '127.0.0.1', body: '{}', receivedAt, alerts };
 }
 
@@ -37,7 +50,6 @@ for (const dialect of DIALECTS) {
   describe(`ingest on ${dialect}`, () => {
     let db: TestDatabase;
     let store: Store;
-    let clock = T0;
     const options: IngestOptions = { dedupWindowMs: 60_000, maxAttempts: 5, planJobs: planAnalysis, now: () => clock };
 
     before(async () => {
@@ -179,6 +191,91 @@ for (const dialect of DIALECTS) {
       const left = await store.db.selectFrom('notifications').select('received_at').execute();
       assert.ok(left.length <= 3);
       assert.ok(left.every((n) => n.received_at >= T0 - 86_400_000));
+    });
+
+    describe('deferred apply (POST /webhook)', () => {
+      const deferred = (alerts: Alert[], receivedAt = clock): InboundNotification => ({ ...notification(alerts, receivedAt), deferApply: true });
+
+      /** Claims the pending ingest jobs as a runner would, and applies what they name. */
+      async function applyPending(owner = 'test-owner') {
+        const jobs = await claimDueJobs(store, { owner, limit: 50, leaseMs: 10_000, now: clock, kinds: [INGEST_JOB] });
+        const rows = await loadNotifications(store, jobs.flatMap((j) => ingestJobIds(j.payload)));
+        const revived = rows.map((r) => ({ ...notification(JSON.parse(r.body) as Alert[], r.received_at), id: r.id }));
+        return { jobs, result: await applyStoredNotifications(store, revived, jobs, options) };
+      }
+
+      it('commits the raw notifications and one ingest job naming them, and no alert yet', async () => {
+        clock = T0;
+        const batch = [deferred([alert('d1', 'firing')]), deferred([alert('d2', 'firing')])].map((n) => ({ ...n, body: JSON.stringify(n.alerts) }));
+        const { outcomes, jobsEnqueued } = await ingestNotifications(store, batch, options);
+        assert.deepEqual(outcomes, [{ deduplicated: [] }, { deduplicated: [] }]);
+        assert.equal(jobsEnqueued, 1);
+        assert.equal(await getAlert(store, 'd1'), undefined);
+        assert.equal(await hasUnappliedNotifications(store), true);
+        const [job] = await findJobs(store, { kind: INGEST_JOB });
+        const ids = ingestJobIds(JSON.parse(job?.payload ?? 'null'));
+        assert.equal(ids.length, 2);
+        assert.deepEqual((await loadNotifications(store, ids)).map((r) => r.alert_count), [1, 1]);
+      });
+
+      it('applies them later in arrival order, completing the job in the same transaction', async () => {
+        clock = T0 + 5_000; // applied 5 s after it arrived: times are the arrival's
+        const { jobs, result } = await applyPending();
+        assert.equal(jobs.length, 1);
+        assert.equal(result.jobsEnqueued, 2, 'one analysis per notification (group)');
+        const row = await getAlert(store, 'd1');
+        assert.equal(row?.first_seen, T0);
+        assert.equal(row?.last_seen, T0);
+        assert.equal((await findJobs(store, { kind: INGEST_JOB }))[0]?.state, 'done');
+        assert.equal(await hasUnappliedNotifications(store), false);
+      });
+
+      it('judges duplicates by arrival time, however late it is applied', async () => {
+        clock = T0 + 30_000;
+        await ingestNotifications(store, [{ ...deferred([alert('d1', 'firing')]), body: JSON.stringify([alert('d1', 'firing')]) }], options);
+        clock = T0 + 600_000; // long past the window when applied; it arrived within it
+        const { result } = await applyPending();
+        assert.deepEqual(result.outcomes, [{ deduplicated: [true] }]);
+        assert.equal((await getAlert(store, 'd1'))?.received_count, 1);
+      });
+
+      it('does not roll an alert back with news older than what is stored', async () => {
+        clock = T0 + 700_000;
+        const resolved = alert('d2', 'resolved');
+        await ingestNotifications(store, [{ ...deferred([resolved]), body: JSON.stringify([resolved]) }], options);
+        await applyPending();
+        // A replica applying an older firing of the same episode after the resolve.
+        await ingestNotifications(store, [{ ...deferred([alert('d2', 'firing')], T0 + 650_000), body: JSON.stringify([alert('d2', 'firing')]) }], options);
+        await applyPending();
+        assert.equal((await getAlert(store, 'd2'))?.status, 'resolved');
+      });
+
+      it('applies nothing when a claimed job was taken over by another worker', async () => {
+        clock = T0 + 800_000;
+        await ingestNotifications(store, [{ ...deferred([alert('d3', 'firing')]), body: JSON.stringify([alert('d3', 'firing')]) }], options);
+        const jobs = await claimDueJobs(store, { owner: 'slow', limit: 50, leaseMs: 1, now: clock, kinds: [INGEST_JOB] });
+        clock += 10; // the lease expired; another worker claims the job
+        const taken = await claimDueJobs(store, { owner: 'fast', limit: 50, leaseMs: 10_000, now: clock, kinds: [INGEST_JOB] });
+        assert.equal(taken.length, 1);
+        const rows = await loadNotifications(store, jobs.flatMap((j) => ingestJobIds(j.payload)));
+        const revived = rows.map((r) => ({ ...notification(JSON.parse(r.body) as Alert[], r.received_at), id: r.id }));
+        await assert.rejects(applyStoredNotifications(store, revived, jobs, options), /reclaimed by another worker/);
+        assert.equal(await getAlert(store, 'd3'), undefined);
+        await applyStoredNotifications(store, revived, taken, options);
+        assert.equal((await getAlert(store, 'd3'))?.status, 'firing');
+      });
+
+      it('never purges a notification an ingest job has still to apply', async () => {
+        clock = T0 + 900_000;
+        const old = T0 - 30 * 86_400_000;
+        await ingestNotifications(store, [{ ...deferred([alert('d4', 'firing')], old), body: JSON.stringify([alert('d4', 'firing')]) }], options);
+        await purgeRawNotifications(store, T0, 0);
+        const [job] = (await findJobs(store, { kind: INGEST_JOB })).filter((j) => j.state === 'pending');
+        assert.equal((await loadNotifications(store, ingestJobIds(JSON.parse(job?.payload ?? 'null')))).length, 1);
+        await applyPending();
+        await purgeRawNotifications(store, T0, 0);
+        assert.equal(await store.db.selectFrom('notifications').select('id').executeTakeFirst(), undefined);
+      });
     });
   });
 }

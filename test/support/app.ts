@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import { createApp, type App } from '../../src/server.js';
+import { INGEST_JOB } from '../../src/store/ingest.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -44,6 +45,8 @@ export interface RunningApp {
   config: Config;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   postWebhook(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Resolves once every notification acknowledged so far has been applied by its ingest job. */
+  ingested(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,11 +67,29 @@ export async function startApp(overrides: DeepPartial<Config> = {}, options: { n
     config,
     post,
     postWebhook: (body, headers = {}) => post('/webhook', body, { authorization: `Bearer ${WEBHOOK_TOKEN}`, ...headers }),
+    ingested: () => ingestedIn(app),
     async stop() {
       await app.stop();
       if (!options.dataDir) rmSync(config.data_dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until no ingest job is pending or running: the alerts answered so far are stored. */
+export async function ingestedIn(app: App, timeoutMs = 10_000): Promise<void> {
+  await eventually(
+    async () => {
+      const row = await app.store.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('kind', '=', INGEST_JOB)
+        .where('state', 'in', ['pending', 'running'])
+        .executeTakeFirstOrThrow();
+      return Number(row.n) === 0 ? true : undefined;
+    },
+    timeoutMs,
+    'the ingest jobs to apply every acknowledged notification',
+  );
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -1,0 +1,40 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/**
+ * How busy this process's event loop has been lately. Deferred work (applying alerts,
+ * analyses) asks before claiming, so it fills the loop's idle time but never crowds out
+ * requests: the share of time the loop was not idle is measured, not guessed from traffic.
+ */
+export class LoopLoad {
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
+  private recent = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly sampleMs = 100, private readonly threshold = 0.6) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.sample(), this.sampleMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Utilisation of the loop over the last sample period, 0…1. */
+  utilization(): number {
+    return this.recent;
+  }
+
+  /** True when the loop was busier than the threshold over the last sample period. */
+  busy(): boolean {
+    return this.recent > this.threshold;
+  }
+
+  private sample(): void {
+    const now = performance.eventLoopUtilization();
+    this.recent = performance.eventLoopUtilization(now, this.last).utilization;
+    this.last = now;
+  }
+}
