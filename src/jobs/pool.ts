@@ -22,4 +22,9 @@ export class WorkerPool {
   async stop(deadlineMs: number): Promise<void> {
     await Promise.all(this.runners.filter((r) => r.running).map((r) => r.stop(deadlineMs)));
   }
+
+  /** Stops only the runner that claims `kind` (and whatever else it claims); the others go on. */
+  async stopRunnerOf(kind: string, deadlineMs: number): Promise<void> {
+    await Promise.all(this.runners.filter((r) => r.running && r.takes(kind)).map((r) => r.stop(deadlineMs)));
+  }
 }

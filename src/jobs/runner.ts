@@ -77,6 +77,13 @@ export class JobRunner {
     this.loopDone = this.loop();
   }
 
+  /** Whether this runner claims jobs of `kind`. */
+  takes(kind: string): boolean {
+    const { kinds, excludeKinds } = this.options;
+    if (kinds && kinds.length > 0) return kinds.includes(kind);
+    return !(excludeKinds ?? []).includes(kind);
+  }
+
   /** New jobs were committed: claim now instead of at the next poll. */
   wake(): void {
     this.woken = true;

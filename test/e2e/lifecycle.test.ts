@@ -16,6 +16,15 @@ function jobStates(dataDir: string, kind = '%'): Record<string, number> {
   }
 }
 
+function storedRows(dataDir: string, query: string): Record<string, unknown>[] {
+  const db = new Database(join(dataDir, 'alertwire.db'), { readonly: true });
+  try {
+    return db.prepare(query).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
 describe('the server process', () => {
   it('prints generated tokens and an alertmanager.yml snippet on first start only', async () => {
     const dataDir = makeTempDir();
@@ -74,13 +83,9 @@ describe('the server process', () => {
     await Promise.all(clients);
     assert.deepEqual(exit, { code: 0, signal: null }, server.output());
     assert.ok(answered.length > 0, 'some requests were answered before the drain');
-    const db = new Database(join(server.dataDir, 'alertwire.db'), { readonly: true });
-    try {
-      const stored = new Set((db.prepare('select fingerprint from alerts').all() as { fingerprint: string }[]).map((r) => r.fingerprint));
-      for (const fp of answered) assert.ok(stored.has(fp), `${fp} was answered 200 and must be stored`);
-    } finally {
-      db.close();
-    }
+    // Acknowledged means durable: each answered notification is stored, if not yet applied.
+    const raw = storedRows(server.dataDir, 'select body from notifications').map((r) => String(r.body)).join('\n');
+    for (const fp of answered) assert.ok(raw.includes(`"fingerprint":"${fp}"`), `${fp} was answered 200 and must be stored`);
     const states = jobStates(server.dataDir);
     assert.equal(states.running ?? 0, 0, 'no job is left leased by the stopped process');
     assert.equal(states.dead ?? 0, 0);
@@ -92,6 +97,8 @@ describe('the server process', () => {
       }
       const after = jobStates(server.dataDir);
       assert.equal((after.pending ?? 0) + (after.running ?? 0), 0, `every queued job completes after restart: ${JSON.stringify(after)}`);
+      const alerts = new Set(storedRows(server.dataDir, 'select fingerprint from alerts').map((r) => String(r.fingerprint)));
+      for (const fp of answered) assert.ok(alerts.has(fp), `${fp} was answered 200 and is applied after the restart`);
       assert.equal(jobStates(server.dataDir, 'analyze').done, answered.length, 'one analysis per answered alert');
     } finally {
       await restarted.cleanup();

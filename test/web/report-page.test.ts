@@ -50,9 +50,10 @@ describe('GET /report/:fingerprint', () => {
   it('shows a processing state that refreshes itself while the analysis is pending', async () => {
     const t = await startApp();
     try {
-      // Workers stopped: the analyze job stays queued.
-      await t.app.workers.stop(0);
+      // The alert is stored, but the runner of analyses is stopped: the analyze job stays queued.
+      await t.app.workers.stopRunnerOf('analyze', 0);
       await t.postWebhook({ alerts: [{ labels: { alertname: 'Pending' }, fingerprint: 'pending1' }] });
+      await t.ingested();
       const page = await (await fetch(`${t.url}/report/pending1`)).text();
       const json = (await (await fetch(`${t.url}/api/v1/reports/pending1`)).json()) as { state: string };
       assert.equal(json.state, 'processing');
