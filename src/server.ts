@@ -151,18 +151,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     planJobs: (stored: readonly StoredAlert[]) => [...planAnalysis(stored), ...notifier.planRouting(stored)],
     now,
   };
-  const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: () => runner.wake() });
-  const kinds = [ingest, analysis.jobKind, act, ...notifier.jobKinds];
   const load = new LoopLoad();
   const busy = () => load.busy();
+  const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: (kinds) => runner.wake(kinds), busy });
+  const kinds = [ingest, analysis.jobKind, act, ...notifier.jobKinds];
   const runner = new WorkerPool([
-    // One claim at a time, oldest first: a resolve must not be applied before its firing.
-    new JobRunner(store, kinds, { ...runnerOptions, kinds: [INGEST_JOB], concurrency: 1, busy, busyClaimIntervalMs: 100, busyBatchSize: 4 }),
-    // Analyses and actions take the loop's spare time; deliveries (waiting on other servers) need not.
-    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy, busyBatchSize: 10 }),
+    // One claim at a time, oldest first: a resolve must not be applied before its firing. The
+    // kind paces itself while requests keep the loop busy.
+    new JobRunner(store, kinds, { ...runnerOptions, kinds: [INGEST_JOB], concurrency: 1 }),
+    // Analyses (up to 50 ms for a group of 100) and actions take the loop's spare time;
+    // deliveries (waiting on other servers) need not.
+    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy, busyClaimIntervalMs: 250, busyBatchSize: 1 }),
     new JobRunner(store, kinds, { ...runnerOptions, kinds: NOTIFY_KINDS, concurrency: config.jobs.delivery_concurrency }),
   ]);
-  const committer = new GroupCommitter(store, ingestOptions, () => runner.wake());
+  const committer = new GroupCommitter(store, ingestOptions, (kinds) => runner.wake(kinds));
   const redis = config.rate_limit.store === 'redis' && config.rate_limit.redis_url
     ? new (loadOptional<typeof import('ioredis')>('ioredis').Redis)(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;

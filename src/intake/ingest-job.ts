@@ -20,9 +20,14 @@ export interface IngestJobDeps {
   options: IngestOptions;
   metrics: Metrics;
   log: Log;
-  /** Called after a transaction that enqueued jobs (analyses, routing) committed. */
-  onApplied: (jobsEnqueued: number) => void;
+  /** Called after a transaction that enqueued jobs (analyses, routing) committed, with their kinds. */
+  onApplied: (kinds: readonly string[]) => void;
+  /** True while requests keep the event loop busy: applying then takes a fifth of the loop at most. */
+  busy: () => boolean;
 }
+
+/** While busy, each chunk is followed by a pause this many times as long as the chunk took. */
+const BUSY_PAUSE_FACTOR = 4;
 
 /**
  * Rebuilds a notification from its stored row exactly as POST /webhook read it: the same
@@ -54,25 +59,74 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
   return {
     kind: INGEST_JOB,
     async run(jobs: readonly ClaimedJob[]): Promise<JobResult[]> {
-      const rows = await loadNotifications(deps.store, jobs.flatMap((j) => ingestJobIds(j.payload)));
-      const notifications = rows.flatMap((row) => {
+      const results = new Map<ClaimedJob, JobResult>();
+      for (const chunk of await chunksOf(deps.store, jobs)) {
+        const started = performance.now();
         try {
-          return [reviveNotification(row)];
+          await applyChunk(deps, chunk);
+          for (const { job } of chunk) results.set(job, { ok: true, completed: true });
         } catch (error) {
-          // Kept raw for inspection; the rest of the claim must not wait on it.
-          deps.log.error({ err: error, notification: row.id }, 'a stored notification could not be applied');
-          return [];
+          for (const { job } of chunk) results.set(job, { ok: false, error: error instanceof Error ? error.message : String(error) });
         }
-      });
-      const { outcomes, jobsEnqueued } = await applyStoredNotifications(deps.store, notifications, jobs, deps.options);
-      notifications.forEach((n, i) =>
-        n.alerts.forEach((a, j) => {
-          if (outcomes[i]?.deduplicated[j]) deps.metrics.alertsDeduplicated.inc();
-          else deps.metrics.alertsReceived.inc({ status: a.status });
-        }),
-      );
-      if (jobsEnqueued > 0) deps.onApplied(jobsEnqueued);
-      return jobs.map(() => ({ ok: true, completed: true }));
+        // Requests that arrived meanwhile are answered before the next chunk; while they keep
+        // coming, alert state lags behind rather than the answers.
+        const pause = deps.busy() ? (performance.now() - started) * BUSY_PAUSE_FACTOR : 0;
+        await new Promise((r) => (pause > 0 ? setTimeout(r, pause) : setImmediate(r)));
+      }
+      return jobs.map((j) => results.get(j) ?? { ok: false, error: 'not applied' });
     },
   };
+}
+
+/** At most about this many alerts per transaction: one chunk holds the event loop while it is written. */
+const ALERTS_PER_TRANSACTION = 500;
+
+type JobRows = { job: ClaimedJob; rows: NotificationRow[] };
+
+/** The claimed jobs with their rows, in consecutive chunks of whole jobs. */
+async function chunksOf(store: Store, jobs: readonly ClaimedJob[]): Promise<JobRows[][]> {
+  const rows = new Map((await loadNotifications(store, jobs.flatMap((j) => ingestJobIds(j.payload)))).map((r) => [r.id, r]));
+  const chunks: JobRows[][] = [];
+  let current: JobRows[] = [];
+  let alerts = 0;
+  for (const job of jobs) {
+    const own = ingestJobIds(job.payload).flatMap((id) => rows.get(id) ?? []);
+    const count = own.reduce((n, r) => n + r.alert_count, 0);
+    if (current.length > 0 && alerts + count > ALERTS_PER_TRANSACTION) {
+      chunks.push(current);
+      current = [];
+      alerts = 0;
+    }
+    current.push({ job, rows: own });
+    alerts += count;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+async function applyChunk(deps: IngestJobDeps, chunk: readonly JobRows[]): Promise<void> {
+  const notifications = chunk.flatMap(({ rows }) => rows.flatMap((row) => revived(deps, row)));
+  const { outcomes, jobsEnqueued, enqueuedKinds } = await applyStoredNotifications(
+    deps.store,
+    notifications,
+    chunk.map((c) => c.job),
+    deps.options,
+  );
+  notifications.forEach((n, i) =>
+    n.alerts.forEach((a, j) => {
+      if (outcomes[i]?.deduplicated[j]) deps.metrics.alertsDeduplicated.inc();
+      else deps.metrics.alertsReceived.inc({ status: a.status });
+    }),
+  );
+  if (jobsEnqueued > 0) deps.onApplied(enqueuedKinds);
+}
+
+function revived(deps: IngestJobDeps, row: NotificationRow): InboundNotification[] {
+  try {
+    return [reviveNotification(row)];
+  } catch (error) {
+    // Kept raw for inspection; the rest of the claim must not wait on it.
+    deps.log.error({ err: error, notification: row.id }, 'a stored notification could not be applied');
+    return [];
+  }
 }

@@ -15,8 +15,9 @@ export class WorkerPool {
     for (const r of this.runners) await r.start();
   }
 
-  wake(): void {
-    for (const r of this.runners) r.wake();
+  /** New jobs were committed: wakes the runners of these kinds (of every kind when none is named). */
+  wake(kinds?: readonly string[]): void {
+    for (const r of this.runners) if (!kinds || kinds.some((k) => r.takes(k))) r.wake();
   }
 
   async stop(deadlineMs: number): Promise<void> {

@@ -38,6 +38,8 @@ export interface RunnerOptions {
   busyBatchSize?: number;
 }
 
+const EXPIRED_CHECK_INTERVAL_MS = 1000;
+
 /** Exponential backoff from 1 s to 5 min with ±20 % jitter, so retries of a burst spread out. */
 export function defaultRetryDelay(attempt: number): number {
   const base = Math.min(1000 * 2 ** Math.max(0, attempt - 1), 300_000);
@@ -62,10 +64,16 @@ export class JobRunner {
   private listener: pg.PoolClient | null = null;
   private slotWaiters: (() => void)[] = [];
   private lastClaimAt = Number.NEGATIVE_INFINITY;
+  private lastExpiredCheckAt = Number.NEGATIVE_INFINITY;
   running = false;
+
+  /** The kinds this runner claims, named so each is claimed through its own index range. */
+  private readonly claimKinds: readonly string[];
 
   constructor(private readonly store: Store, kinds: readonly JobKind[], private readonly options: RunnerOptions) {
     for (const k of kinds) this.kinds.set(k.kind, k);
+    const excluded = new Set(options.excludeKinds ?? []);
+    this.claimKinds = options.kinds && options.kinds.length > 0 ? options.kinds : [...this.kinds.keys()].filter((k) => !excluded.has(k));
   }
 
   async start(): Promise<void> {
@@ -79,9 +87,7 @@ export class JobRunner {
 
   /** Whether this runner claims jobs of `kind`. */
   takes(kind: string): boolean {
-    const { kinds, excludeKinds } = this.options;
-    if (kinds && kinds.length > 0) return kinds.includes(kind);
-    return !(excludeKinds ?? []).includes(kind);
+    return this.claimKinds.includes(kind);
   }
 
   /** New jobs were committed: claim now instead of at the next poll. */
@@ -124,6 +130,9 @@ export class JobRunner {
         }
       }
       this.lastClaimAt = performance.now();
+      // A crashed worker's lease runs for seconds: looking for expired ones once a second is enough.
+      const includeExpired = this.lastClaimAt - this.lastExpiredCheckAt >= EXPIRED_CHECK_INTERVAL_MS;
+      if (includeExpired) this.lastExpiredCheckAt = this.lastClaimAt;
       const owner = `${this.instance}:${++this.claims}`;
       let jobs: ClaimedJob[] = [];
       try {
@@ -132,8 +141,9 @@ export class JobRunner {
           limit: busy ? Math.min(this.options.busyBatchSize ?? this.options.batchSize, this.options.batchSize) : this.options.batchSize,
           leaseMs: this.options.leaseMs,
           now: this.options.now(),
-          kinds: this.options.kinds,
-          excludeKinds: this.options.excludeKinds,
+          kinds: this.claimKinds,
+          firstKind: this.claims,
+          includeExpired,
         });
       } catch (error) {
         this.options.log.error({ err: error }, 'claiming jobs failed');

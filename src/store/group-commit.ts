@@ -20,7 +20,7 @@ export class GroupCommitter {
   constructor(
     private readonly store: Store,
     private readonly options: IngestOptions,
-    private readonly onCommitted: (jobsEnqueued: number) => void,
+    private readonly onCommitted: (kinds: readonly string[]) => void,
     private readonly maxBatch = 1000,
   ) {}
 
@@ -64,12 +64,12 @@ export class GroupCommitter {
   }
 
   private async write(batch: Waiting[]): Promise<void> {
-    const { outcomes, jobsEnqueued } = await ingestNotifications(
+    const { outcomes, jobsEnqueued, enqueuedKinds } = await ingestNotifications(
       this.store,
       batch.map((w) => w.notification),
       this.options,
     );
     batch.forEach((w, i) => w.resolve(outcomes[i] ?? { deduplicated: [] }));
-    if (jobsEnqueued > 0) this.onCommitted(jobsEnqueued);
+    if (jobsEnqueued > 0) this.onCommitted(enqueuedKinds);
   }
 }

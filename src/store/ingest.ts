@@ -81,6 +81,8 @@ export interface IngestOutcome {
 export interface IngestResult {
   outcomes: IngestOutcome[];
   jobsEnqueued: number;
+  /** The kinds of the jobs enqueued: only the runners of these kinds need waking. */
+  enqueuedKinds: string[];
 }
 
 /** Decides which jobs the stored alerts cause; called inside the transaction (the outbox). */
@@ -226,12 +228,16 @@ function write(store: Store, request: WriteRequest, options: IngestOptions): Pro
     await insertRawNotifications(trx, request.append.filter((n) => !n.deferApply));
     const ids = await insertRawNotifications(trx, deferred);
     const applied = await applyKysely(trx, store, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options);
-    const ingest = ingestJob(ids);
-    const jobsEnqueued = applied.jobsEnqueued + (ingest ? await enqueueJobs(trx, [ingest], now, options.maxAttempts) : 0);
+    const jobs = [...ingestJobs(deferred.map((n, i) => ({ id: ids[i] ?? 0, alerts: n.alerts.length }))), ...applied.jobs];
+    const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
     assertLeasesHeld(await completeJobs(trx, request.complete, now), request.complete.length);
     if (jobsEnqueued > 0) await announceJobs(trx, store);
-    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued };
+    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
   });
+}
+
+function kindsOf(jobs: readonly JobSpec[]): string[] {
+  return [...new Set(jobs.map((j) => j.kind))];
 }
 
 /** A job whose lease passed to another worker is that worker's to apply: roll this one back. */
@@ -244,10 +250,31 @@ function outcomesInOrder(request: WriteRequest, applied: Map<InboundNotification
   return [...(request.stored ?? []), ...request.append].map((n) => applied.get(n) ?? { deduplicated: [] });
 }
 
-function ingestJob(ids: readonly number[]): JobSpec | undefined {
-  if (ids.length === 0) return undefined;
-  const payload: IngestJobPayload = { notifications: [...ids] };
-  return { kind: INGEST_JOB, idempotencyKey: `${INGEST_JOB}:${ids[0]}`, payload };
+/**
+ * About this many alerts per ingest job: a job is the unit a busy process applies between
+ * requests, so it must stay small; an idle one claims many and applies them together.
+ */
+const ALERTS_PER_INGEST_JOB = 100;
+
+/** Ingest jobs for deferred notifications (row id and alert count), in order. */
+function ingestJobs(deferred: readonly { id: number; alerts: number }[]): JobSpec[] {
+  const jobs: JobSpec[] = [];
+  let ids: number[] = [];
+  let alerts = 0;
+  const flush = () => {
+    if (ids.length === 0) return;
+    const payload: IngestJobPayload = { notifications: ids };
+    jobs.push({ kind: INGEST_JOB, idempotencyKey: `${INGEST_JOB}:${ids[0]}`, payload });
+    ids = [];
+    alerts = 0;
+  };
+  for (const n of deferred) {
+    if (alerts > 0 && alerts + n.alerts > ALERTS_PER_INGEST_JOB) flush();
+    ids.push(n.id);
+    alerts += n.alerts;
+  }
+  flush();
+  return jobs;
 }
 
 async function applyKysely(
@@ -255,8 +282,8 @@ async function applyKysely(
   store: Store,
   notifications: readonly InboundNotification[],
   options: IngestOptions,
-): Promise<{ outcomes: Map<InboundNotification, IngestOutcome>; jobsEnqueued: number }> {
-  if (notifications.length === 0) return { outcomes: new Map(), jobsEnqueued: 0 };
+): Promise<{ outcomes: Map<InboundNotification, IngestOutcome>; jobs: JobSpec[] }> {
+  if (notifications.length === 0) return { outcomes: new Map(), jobs: [] };
   const now = options.now();
   const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
   const receiptKeys = notifications.flatMap((n) => n.alerts.map((a) => ({ source: n.source, fingerprint: a.fingerprint })));
@@ -267,7 +294,7 @@ async function applyKysely(
   await upsertOccurrences(trx, [...batch.occurrences.values()]);
   const { jobs, executions } = plannedWork(batch, notifications, options);
   await insertExecutions(trx, executions, now);
-  return { outcomes, jobsEnqueued: await enqueueJobs(trx, jobs, now, options.maxAttempts) };
+  return { outcomes, jobs };
 }
 
 function plannedWork(batch: IngestBatch, notifications: readonly InboundNotification[], options: IngestOptions): NotificationPlan {
@@ -329,19 +356,19 @@ function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRe
   const s = st;
   const now = options.now();
   return raw.transaction(() => {
-    const deferredIds: number[] = [];
+    const deferred: { id: number; alerts: number }[] = [];
     for (const n of request.append) {
       const { lastInsertRowid } = s.notification.run(n.receivedAt, n.source, n.format, n.remoteAddr, n.alerts.length, n.body);
-      if (n.deferApply) deferredIds.push(Number(lastInsertRowid));
+      if (n.deferApply) deferred.push({ id: Number(lastInsertRowid), alerts: n.alerts.length });
     }
     const applied = applySqlite(store, raw, s, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options, now);
     const runJob = (j: JobSpec) =>
       s.job.run(j.kind, j.idempotencyKey, JSON.stringify(j.payload), j.maxAttempts ?? options.maxAttempts, j.runAt ?? now, now, now).changes;
-    const ingest = ingestJob(deferredIds);
-    const jobsEnqueued = applied.jobs.reduce((n, j) => n + runJob(j), ingest ? runJob(ingest) : 0);
+    const jobs = [...ingestJobs(deferred), ...applied.jobs];
+    const jobsEnqueued = jobs.reduce((n, j) => n + runJob(j), 0);
     const completed = request.complete.reduce((n, j) => n + s.complete.run(now, j.id, j.owner).changes, 0);
     assertLeasesHeld(completed, request.complete.length);
-    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued };
+    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
   })();
 }
 

@@ -61,20 +61,24 @@ export async function enqueueJobs(
 /**
  * Takes up to `limit` due jobs for `owner` with a lease. A running job whose lease expired
  * (its worker died) is due again. PostgreSQL skips rows other replicas hold locked. Expired
- * leases and pending jobs are claimed by two statements so each is an ordered index range
- * scan, however long the backlog.
+ * leases and pending jobs are claimed by separate statements, and pending jobs kind by kind
+ * (starting from `firstKind`, so no kind starves the others), so that each statement is an
+ * ordered index range scan however long the backlog of other kinds.
  */
-export async function claimDueJobs(
-  store: Store,
-  options: ClaimOptions,
-): Promise<ClaimedJob[]> {
-  const expired = await claimWhere(store, options, sql`state = 'running' and lease_expires_at < ${options.now}`, sql`lease_expires_at`, options.limit);
-  const pending =
-    expired.length < options.limit
-      ? await claimWhere(store, options, sql`state = 'pending' and run_at <= ${options.now}`, sql`run_at, id`, options.limit - expired.length)
-      : [];
+export async function claimDueJobs(store: Store, options: ClaimOptions): Promise<ClaimedJob[]> {
+  const kinds = options.kinds ?? [];
+  const claimed =
+    options.includeExpired === false
+      ? []
+      : await claimWhere(store, sql`state = 'running' and lease_expires_at < ${options.now} ${kindIn(kinds)}`, sql`lease_expires_at`, options, options.limit);
+  const order = kinds.length === 0 ? [null] : rotate(kinds, options.firstKind ?? 0);
+  for (const kind of order) {
+    if (claimed.length >= options.limit) break;
+    const only = kind === null ? sql`` : sql`and kind = ${kind}`;
+    claimed.push(...(await claimWhere(store, sql`state = 'pending' and run_at <= ${options.now} ${only}`, sql`run_at, id`, options, options.limit - claimed.length)));
+  }
   // UPDATE … RETURNING does not keep the subquery's order.
-  const rows = [...expired, ...pending].sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
+  const rows = claimed.sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
   return rows.map((row) => ({
     id: Number(row.id),
     kind: row.kind,
@@ -86,32 +90,41 @@ export async function claimDueJobs(
   }));
 }
 
-/** Which jobs a claimer takes: `kinds` only, or every kind but `excludeKinds`. */
+function kindIn(kinds: readonly string[]): RawBuilder<unknown> {
+  return kinds.length > 0 ? sql`and kind in (${sql.join(kinds)})` : sql``;
+}
+
+function rotate<T>(items: readonly T[], start: number): T[] {
+  const at = start % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
+}
+
+/** Which jobs a claimer takes: these kinds only, or (none given) every kind. */
 export interface ClaimOptions {
   owner: string;
   limit: number;
   leaseMs: number;
   now: number;
   kinds?: readonly string[];
-  excludeKinds?: readonly string[];
+  /** Index into `kinds` of the kind whose pending jobs are claimed first. */
+  firstKind?: number;
+  /** Whether to look for jobs whose lease expired (default true); leases last seconds, so a runner need not look at every claim. */
+  includeExpired?: boolean;
 }
 
 async function claimWhere(
   store: Store,
-  options: ClaimOptions,
   condition: RawBuilder<unknown>,
   order: RawBuilder<unknown>,
+  options: ClaimOptions,
   limit: number,
 ): Promise<JobRow[]> {
   const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  const only = options.kinds && options.kinds.length > 0 ? sql`and kind in (${sql.join(options.kinds)})` : sql``;
-  const except = options.excludeKinds && options.excludeKinds.length > 0 ? sql`and kind not in (${sql.join(options.excludeKinds)})` : sql``;
-  const kindFilter = sql`${only} ${except}`;
   const result = await sql<JobRow>`
     update jobs set state = 'running', lease_owner = ${options.owner}, lease_expires_at = ${options.now + options.leaseMs},
       attempts = attempts + 1, updated_at = ${options.now}
     where id in (
-      select id from jobs where ${condition} ${kindFilter}
+      select id from jobs where ${condition}
       order by ${order}
       limit ${limit}
       ${lock}

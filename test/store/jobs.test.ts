@@ -107,7 +107,7 @@ for (const dialect of DIALECTS) {
       assert.equal(again?.attempts, 1);
     });
 
-    it('claims only the kinds asked for, or all but the excluded ones', async () => {
+    it('claims only the kinds asked for, each kind in its own order, starting from the kind it is told', async () => {
       await enqueueJobs(
         store.db,
         ['deliver', 'analyze', 'deliver', 'act'].map((kind, i) => ({ kind, idempotencyKey: `kind${i}`, payload: { i } })),
@@ -116,8 +116,10 @@ for (const dialect of DIALECTS) {
       );
       const deliveries = await claimDueJobs(store, { owner: 'd', limit: 10, leaseMs: LEASE, now: NOW, kinds: ['deliver'] });
       assert.deepEqual(deliveries.map((j) => j.kind), ['deliver', 'deliver']);
-      const others = await claimDueJobs(store, { owner: 'o', limit: 10, leaseMs: LEASE, now: NOW, excludeKinds: ['deliver'] });
-      assert.deepEqual(others.map((j) => j.kind).sort(), ['act', 'analyze']);
+      const first = await claimDueJobs(store, { owner: 'o', limit: 1, leaseMs: LEASE, now: NOW, kinds: ['analyze', 'act'], firstKind: 1 });
+      assert.deepEqual(first.map((j) => j.kind), ['act'], 'the kind to start from is claimed first, though its job is younger');
+      const others = await claimDueJobs(store, { owner: 'o', limit: 10, leaseMs: LEASE, now: NOW, kinds: ['analyze', 'act'] });
+      assert.deepEqual(others.map((j) => j.kind), ['analyze']);
     });
 
     it('never hands the same job to two concurrent claimers', async () => {

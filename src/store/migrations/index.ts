@@ -5,6 +5,7 @@ import { receivers } from './0002_receivers.js';
 import { contactPoints } from './0003_contact_points.js';
 import { analysis } from './0004_analysis.js';
 import { sessions } from './0005_sessions.js';
+import { jobKinds } from './0006_job_kinds.js';
 
 /**
  * Versioned schema migrations, applied in name order at start. A released migration is never
@@ -17,6 +18,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '0003_contact_points': contactPoints(dialect),
     '0004_analysis': analysis(dialect),
     '0005_sessions': sessions(dialect),
+    '0006_job_kinds': jobKinds(dialect),
   };
 }
 
