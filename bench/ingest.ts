@@ -636,6 +636,13 @@ function sqlProfileSummary(rows: SqlStat[], windowS: number, top: number): strin
   return `  SQLite statements: ${total.toFixed(0)} ms in ${windowS} s of load\n${lines.join('\n')}`;
 }
 
+/** The node flags of `npm start` (package.json), so the server runs as users start it. */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];
+}
+
 export async function startAlertwire(settings: BenchSettings): Promise<BenchServer> {
   const { main, runtime } = buildAlertwire();
   const dataDir = mkdtempSync(join(tmpdir(), 'alertwire-bench-'));
@@ -663,6 +670,7 @@ export async function startAlertwire(settings: BenchSettings): Promise<BenchServ
     env.BENCH_SQL_PROFILE_OUT = sqlProfile.out;
   }
   const args = [
+    ...startScriptNodeFlags(),
     ...(runtime === 'tsx' ? ['--import', 'tsx'] : []),
     ...(sqlProfile ? ['--import', pathToFileURL(sqlProfile.preload).href] : []),
     ...(settings.profile ? ['--inspect=127.0.0.1:0'] : []),

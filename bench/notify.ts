@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { buildAlertwire, freePort, log, stopChild, waitForHttp } from './ingest.js';
+import { buildAlertwire, freePort, log, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'bench-notify-token-0123456789';
@@ -91,7 +91,7 @@ async function startServer(sinkUrl: string, fanout: number): Promise<{ origin: s
   };
   // BENCH_PROFILE=1: a V8 CPU profile of the server, written to .bench/profiles at exit.
   const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), '.bench', 'profiles')}`] : [];
-  const args = [...(runtime === 'tsx' ? ['--import', 'tsx'] : []), ...profile, pathToFileURL(main).pathname, 'serve'];
+  const args = [...startScriptNodeFlags(), ...(runtime === 'tsx' ? ['--import', 'tsx'] : []), ...profile, pathToFileURL(main).pathname, 'serve'];
   const child = spawn(process.execPath, args, { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const origin = `http://${HOST}:${port}`;
   await waitForHttp(`${origin}/ready`, 30_000, child);

@@ -3,14 +3,14 @@
 // auth and per-action TLS. Retries belong to the job queue: this kind only says whether a
 // failure is worth retrying (`transient`).
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { Agent, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { TemplateError, notificationData, renderTemplate, validateTemplate } from '../template/index.js';
 import type { NotificationAlert, NotificationInput } from '../template/index.js';
 import type { Action, ActionContext, ActionKind, ActionOutcome, AlertSnapshot, SettingsIssue } from './action.js';
 import { commonPairs } from './command-env.js';
+import { loadUndici } from '../lazy-modules.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const DEFAULT_TIMEOUT_S = 10;
@@ -185,14 +185,20 @@ function targetOf(method: string, url: URL): string {
   return `${method} ${url.origin}${url.pathname}`;
 }
 
+type HttpClient = { agent: Agent; request: typeof import('undici').request };
+
 class HttpAction implements Action {
   private readonly timeoutS: number;
+  /** Made on the first run, not at creation: undici is imported on first use (memory at idle). */
+  private client: Promise<HttpClient> | null = null;
 
-  constructor(
-    private readonly settings: HttpSettings,
-    private readonly agent: Agent,
-  ) {
+  constructor(private readonly settings: HttpSettings) {
     this.timeoutS = settings.timeout ?? DEFAULT_TIMEOUT_S;
+  }
+
+  private connect(): Promise<HttpClient> {
+    this.client ??= loadUndici().then((undici) => ({ agent: agentFor(undici.Agent, this.settings), request: undici.request }));
+    return this.client;
   }
 
   async run(context: ActionContext): Promise<ActionOutcome> {
@@ -209,11 +215,12 @@ class HttpAction implements Action {
 
   private async send(prepared: PreparedRequest, context: ActionContext): Promise<ActionOutcome> {
     const target = targetOf(prepared.method, prepared.url);
-    // One deadline for connect, headers and body, and the server's shutdown signal on top.
-    const signal = AbortSignal.any([context.signal, AbortSignal.timeout(this.timeoutS * 1000)]);
     try {
+      const { agent, request } = await this.connect();
+      // One deadline for connect, headers and body, and the server's shutdown signal on top.
+      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(this.timeoutS * 1000)]);
       const { url, method, headers, body } = prepared;
-      const response = await request(url, { method, headers, body, dispatcher: this.agent, signal });
+      const response = await request(url, { method, headers, body, dispatcher: agent, signal });
       const text = await excerpt(response.body);
       const location = response.headers.location;
       const output = `HTTP ${response.statusCode}\n${text}`;
@@ -224,14 +231,15 @@ class HttpAction implements Action {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    // Kept, not reset: a run after close meets the closed Agent, as it did before.
+    if (this.client) await (await this.client).agent.close();
   }
 }
 
 /** One Agent per action: its TLS settings (CA, client certificate, skip verify) are its own. */
-function agentFor(settings: HttpSettings): Agent {
+function agentFor(AgentClass: typeof Agent, settings: HttpSettings): Agent {
   const tls = settings.tls ?? {};
-  return new Agent({
+  return new AgentClass({
     connect: {
       ca: tls.ca,
       cert: tls.cert,
@@ -328,5 +336,5 @@ export const httpKind: ActionKind<HttpSettings> = {
     ['tls', 'key'],
   ],
   check: checkSettings,
-  create: (settings) => new HttpAction(settings, agentFor(settings)),
+  create: (settings) => new HttpAction(settings),
 };

@@ -4,6 +4,7 @@ import type { ClaimedJob, JobSpec } from '../store/jobs.js';
 import { saveAnalyses, saveReports, type NewAnalysis, type NewReport } from '../store/reports.js';
 import type { InboundNotification, StoredAlert } from '../store/ingest.js';
 import { analyzeGroups, type AnalysisDeps, type GroupRequest } from './group-analysis.js';
+import { nextTurn } from '../jobs/turn.js';
 
 export const ANALYZE = 'analyze';
 
@@ -89,7 +90,9 @@ export function analyzeJobKind(deps: AnalysisDeps, now: () => number): JobKind {
         reports.push(...outcome.reports);
         return { ok: true };
       });
+      await nextTurn();
       await saveAnalyses(deps.store, analyses, now());
+      await nextTurn();
       await saveReports(deps.store, reports, now());
       return results;
     },

@@ -5,6 +5,7 @@ import { analyzeGroup, prepareFiring, type AlertFindings, type GroupAnalysis, ty
 import type { Snapshot } from './changes.js';
 import type { KnowledgeBase } from './knowledge-base.js';
 import type { KubeContext, KubernetesReader } from './kubernetes-context.js';
+import { nextTurn } from '../jobs/turn.js';
 import type { LlmAnalyst, LlmOutcome } from './llm.js';
 import { buildPrompt } from './llm-prompt.js';
 import { metricContexts } from './metric-context.js';
@@ -47,6 +48,7 @@ export async function analyzeGroups(deps: AnalysisDeps, groups: readonly GroupRe
   // group per turn of the event loop, so requests are read and answered in between. The
   // Prometheus, Kubernetes and LLM calls of the groups still overlap.
   const prepared = prepareFiring(inputs.firing);
+  await nextTurn();
   let turn: Promise<unknown> = Promise.resolve();
   return Promise.all(
     groups.map((g) => {

@@ -1,6 +1,8 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import type { ClientOptions } from 'openai';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AnalysisConfig } from '../config/analysis.js';
+import { loadOpenAi } from '../lazy-modules.js';
 import { CircuitBreaker } from './breaker.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import { parseAnswer, type LlmAnalysis } from './llm-output.js';
@@ -15,6 +17,9 @@ export type LlmOutcome =
 
 export type AiServiceState = 'disabled' | 'connected' | 'unreachable';
 
+/** The SDK's class (for its error classes) and the client made from it. */
+type Sdk = { OpenAI: typeof OpenAI; client: OpenAI };
+
 type Failure = { outcome: 'timeout' | 'unreachable' | 'error' | 'invalid'; reason: string; reachable: boolean };
 
 const STATUS_TTL_MS = 60_000;
@@ -26,7 +31,9 @@ const PROBE_TIMEOUT_MS = 3000;
  * arrives already redacted. It never throws: every failure is an outcome the report can state.
  */
 export class LlmAnalyst {
-  private readonly client: OpenAI | null;
+  /** Set when base_url is; the client itself is made on first use (memory at idle: openai is loaded then). */
+  private readonly clientOptions: ClientOptions | null;
+  private sdk: Promise<Sdk> | null = null;
   private readonly breaker: CircuitBreaker;
   private readonly limit: ConcurrencyLimit;
   private readonly budget: TokenBudget;
@@ -42,13 +49,13 @@ export class LlmAnalyst {
     private readonly now: () => number,
     env: Readonly<Record<string, string | undefined>> = process.env,
   ) {
-    this.client = config.base_url
-      ? new OpenAI({
+    this.clientOptions = config.base_url
+      ? {
           baseURL: config.base_url,
           apiKey: config.api_key || env.ALERTWIRE_LLM_API_KEY || env.OPENAI_API_KEY || 'none',
           timeout: config.timeout * 1000,
           maxRetries: 0,
-        })
+        }
       : null;
     this.breaker = new CircuitBreaker(config.breaker_failures, config.breaker_cooldown * 1000);
     this.limit = new ConcurrencyLimit(config.max_concurrency);
@@ -59,12 +66,17 @@ export class LlmAnalyst {
   }
 
   get enabled(): boolean {
-    return this.client !== null;
+    return this.clientOptions !== null;
+  }
+
+  private loadSdk(options: ClientOptions): Promise<Sdk> {
+    this.sdk ??= loadOpenAi().then(({ default: OpenAI }) => ({ OpenAI, client: new OpenAI(options) }));
+    return this.sdk;
   }
 
   async analyze(prompt: { system: string; user: string }): Promise<LlmOutcome> {
-    const client = this.client;
-    if (!client) return { state: 'disabled' };
+    const options = this.clientOptions;
+    if (!options) return { state: 'disabled' };
     const estimate = Math.ceil((prompt.system.length + prompt.user.length) / 4) + this.config.max_output_tokens;
     const now = this.now();
     if (!this.budget.allows(estimate, now)) {
@@ -76,13 +88,17 @@ export class LlmAnalyst {
       this.requests.inc({ outcome: 'circuit_open' });
       return { state: 'skipped', reason: `the LLM circuit is open after ${this.config.breaker_failures} consecutive failures; next attempt after ${new Date(this.breaker.reopensAt()).toISOString()}` };
     }
-    return this.limit.run(() => this.complete(client, prompt, estimate));
+    return this.limit.run(() => this.complete(options, prompt, estimate));
   }
 
-  private async complete(client: OpenAI, prompt: { system: string; user: string }, estimate: number): Promise<LlmOutcome> {
-    const started = performance.now();
+  private async complete(options: ClientOptions, prompt: { system: string; user: string }, estimate: number): Promise<LlmOutcome> {
+    let sdk: Sdk | null = null;
+    let started = 0;
     try {
-      const completion = await client.chat.completions.create({
+      sdk = await this.loadSdk(options);
+      // The clock starts after loading, so the duration metric stays the completion's own.
+      started = performance.now();
+      const completion = await sdk.client.chat.completions.create({
         model: this.config.model,
         temperature: 0,
         max_tokens: this.config.max_output_tokens,
@@ -106,7 +122,7 @@ export class LlmAnalyst {
       this.requests.inc({ outcome: 'ok' });
       return { state: 'ok', model: completion.model || this.config.model, result: parsed.value, usage, durationMs };
     } catch (error) {
-      const failure = this.classify(error);
+      const failure = this.classify(sdk?.OpenAI ?? null, error);
       this.requests.inc({ outcome: failure.outcome });
       if (failure.outcome !== 'invalid') this.breaker.failure(this.now());
       this.last = { at: this.now(), reachable: failure.reachable };
@@ -121,14 +137,15 @@ export class LlmAnalyst {
     this.budget.record(usage.prompt + usage.completion || estimate, this.now());
   }
 
-  private classify(error: unknown): Failure {
+  /** `sdk` is null only when the SDK itself failed to load: then no error can be one of its classes. */
+  private classify(sdk: typeof OpenAI | null, error: unknown): Failure {
     const base = this.config.base_url;
-    if (error instanceof OpenAI.APIConnectionTimeoutError) return { outcome: 'timeout', reason: `the LLM at ${base} did not answer within ${this.config.timeout} s`, reachable: false };
-    if (error instanceof OpenAI.APIConnectionError) {
+    if (sdk && error instanceof sdk.APIConnectionTimeoutError) return { outcome: 'timeout', reason: `the LLM at ${base} did not answer within ${this.config.timeout} s`, reachable: false };
+    if (sdk && error instanceof sdk.APIConnectionError) {
       const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
       return { outcome: 'unreachable', reason: `the LLM at ${base} is unreachable${cause}`, reachable: false };
     }
-    if (error instanceof OpenAI.APIError) {
+    if (sdk && error instanceof sdk.APIError) {
       const status = error.status ?? 0;
       return { outcome: 'error', reason: `the LLM at ${base} answered HTTP ${status}: ${error.message.slice(0, 300)}`, reachable: status > 0 && status < 500 };
     }
@@ -137,23 +154,26 @@ export class LlmAnalyst {
 
   /** For /health: the last call's result while fresh, else a cheap probe (GET /models), shared by concurrent callers. */
   async status(): Promise<AiServiceState> {
-    if (!this.client) return 'disabled';
+    const options = this.clientOptions;
+    if (!options) return 'disabled';
     const now = this.now();
     if (this.breaker.isOpen(now)) return 'unreachable';
     if (this.last && now - this.last.at < STATUS_TTL_MS) return this.last.reachable ? 'connected' : 'unreachable';
-    this.probe ??= this.runProbe(this.client).finally(() => {
+    this.probe ??= this.runProbe(options).finally(() => {
       this.probe = null;
     });
     return this.probe;
   }
 
-  private async runProbe(client: OpenAI): Promise<AiServiceState> {
+  private async runProbe(options: ClientOptions): Promise<AiServiceState> {
+    let sdk: Sdk | null = null;
     try {
-      await client.models.list({ timeout: PROBE_TIMEOUT_MS });
+      sdk = await this.loadSdk(options);
+      await sdk.client.models.list({ timeout: PROBE_TIMEOUT_MS });
       this.last = { at: this.now(), reachable: true };
     } catch (error) {
       // An endpoint without /models (404) or refusing it (401) still answers: it is reachable.
-      const reachable = error instanceof OpenAI.APIError && error.status !== undefined && error.status < 500;
+      const reachable = sdk !== null && error instanceof sdk.OpenAI.APIError && error.status !== undefined && error.status < 500;
       this.last = { at: this.now(), reachable };
     }
     return this.last.reachable ? 'connected' : 'unreachable';

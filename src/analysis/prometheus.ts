@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { request } from 'undici';
+import { loadUndici } from '../lazy-modules.js';
 import { chartQuery, parseGeneratorUrl, type ChartQuery } from './promql.js';
 
 /** One series of a range query: its labels and [epoch ms, value] points (NaN and ±Inf dropped). */
@@ -86,6 +86,8 @@ export async function queryRange(
     end: String(window.end / 1000),
     step: String(window.stepSeconds),
   });
+  // undici is imported on first use, not at start: memory at idle.
+  const { request } = await loadUndici();
   const response = await request(`${baseUrl}/api/v1/query_range?${params}`, {
     method: 'GET',
     headers: { accept: 'application/json', ...(options.bearerToken ? { authorization: `Bearer ${options.bearerToken}` } : {}) },

@@ -60,13 +60,14 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
     kind: INGEST_JOB,
     async run(jobs: readonly ClaimedJob[]): Promise<JobResult[]> {
       const results = new Map<ClaimedJob, JobResult>();
-      for (const chunk of await chunksOf(deps.store, jobs)) {
+      for (let i = 0; i < jobs.length; i += JOBS_PER_TRANSACTION) {
+        const chunk = jobs.slice(i, i + JOBS_PER_TRANSACTION);
         const started = performance.now();
         try {
           await applyChunk(deps, chunk);
-          for (const { job } of chunk) results.set(job, { ok: true, completed: true });
+          for (const job of chunk) results.set(job, { ok: true, completed: true });
         } catch (error) {
-          for (const { job } of chunk) results.set(job, { ok: false, error: error instanceof Error ? error.message : String(error) });
+          for (const job of chunk) results.set(job, { ok: false, error: error instanceof Error ? error.message : String(error) });
         }
         // Requests that arrived meanwhile are answered before the next chunk; while they keep
         // coming, alert state lags behind rather than the answers.
@@ -78,38 +79,19 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
   };
 }
 
-/** At most about this many alerts per transaction: one chunk holds the event loop while it is written. */
-const ALERTS_PER_TRANSACTION = 500;
+/**
+ * Ingest jobs hold about 100 alerts each: five make a transaction that holds the event loop for
+ * a few milliseconds. Rows are read per chunk, so they are garbage before the next one.
+ */
+const JOBS_PER_TRANSACTION = 5;
 
-type JobRows = { job: ClaimedJob; rows: NotificationRow[] };
-
-/** The claimed jobs with their rows, in consecutive chunks of whole jobs. */
-async function chunksOf(store: Store, jobs: readonly ClaimedJob[]): Promise<JobRows[][]> {
-  const rows = new Map((await loadNotifications(store, jobs.flatMap((j) => ingestJobIds(j.payload)))).map((r) => [r.id, r]));
-  const chunks: JobRows[][] = [];
-  let current: JobRows[] = [];
-  let alerts = 0;
-  for (const job of jobs) {
-    const own = ingestJobIds(job.payload).flatMap((id) => rows.get(id) ?? []);
-    const count = own.reduce((n, r) => n + r.alert_count, 0);
-    if (current.length > 0 && alerts + count > ALERTS_PER_TRANSACTION) {
-      chunks.push(current);
-      current = [];
-      alerts = 0;
-    }
-    current.push({ job, rows: own });
-    alerts += count;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-async function applyChunk(deps: IngestJobDeps, chunk: readonly JobRows[]): Promise<void> {
-  const notifications = chunk.flatMap(({ rows }) => rows.flatMap((row) => revived(deps, row)));
+async function applyChunk(deps: IngestJobDeps, chunk: readonly ClaimedJob[]): Promise<void> {
+  const rows = await loadNotifications(deps.store, chunk.flatMap((j) => ingestJobIds(j.payload)));
+  const notifications = rows.flatMap((row) => revived(deps, row));
   const { outcomes, jobsEnqueued, enqueuedKinds } = await applyStoredNotifications(
     deps.store,
     notifications,
-    chunk.map((c) => c.job),
+    chunk,
     deps.options,
   );
   notifications.forEach((n, i) =>

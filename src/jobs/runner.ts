@@ -36,6 +36,8 @@ export interface RunnerOptions {
   busy?: () => boolean;
   busyClaimIntervalMs?: number;
   busyBatchSize?: number;
+  /** At least this long between claims: one claim then takes what several commits enqueued. */
+  minClaimIntervalMs?: number;
 }
 
 const EXPIRED_CHECK_INTERVAL_MS = 1000;
@@ -122,12 +124,11 @@ export class JobRunner {
         continue;
       }
       const busy = this.options.busy?.() ?? false;
-      if (busy) {
-        const wait = this.lastClaimAt + (this.options.busyClaimIntervalMs ?? 250) - performance.now();
-        if (wait > 0) {
-          await new Promise((r) => setTimeout(r, Math.min(wait, 25)));
-          continue;
-        }
+      const interval = busy ? (this.options.busyClaimIntervalMs ?? 250) : (this.options.minClaimIntervalMs ?? 0);
+      const wait = this.lastClaimAt + interval - performance.now();
+      if (wait > 0) {
+        await new Promise((r) => setTimeout(r, Math.min(wait, 25)));
+        continue;
       }
       this.lastClaimAt = performance.now();
       // A crashed worker's lease runs for seconds: looking for expired ones once a second is enough.
@@ -210,7 +211,7 @@ export class JobRunner {
       const r = results[i];
       return r?.ok === true && r.completed !== true;
     });
-    if (done.length > 0) await completeJobs(this.store.db, done, now);
+    if (done.length > 0) await this.store.relaxed((db) => completeJobs(db, done, now));
     for (const [i, job] of jobs.entries()) {
       const result = results[i] ?? { ok: false, error: 'handler returned no result' };
       if (result.ok) continue;

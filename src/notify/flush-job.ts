@@ -98,7 +98,7 @@ async function runOne(deps: FlushDeps, job: ClaimedJob, contactPoints: Map<strin
   if (!isFlushPayload(job.payload)) return { ok: false, error: 'malformed flush payload', retryAt: null };
   const p = job.payload;
   const now = deps.now();
-  await deps.store.db.transaction().execute(async (trx) => {
+  await deps.store.relaxed((db) => db.transaction().execute(async (trx) => {
     if ((await completeJobs(trx, [job], now)) === 0) return;
     const group = await loadGroupForUpdate(trx, deps.store, p.contactPointId, p.groupKey);
     if (!group || group.seq !== p.seq) return;
@@ -110,7 +110,7 @@ async function runOne(deps: FlushDeps, job: ClaimedJob, contactPoints: Map<strin
     const jobs = await flushGroup(trx, cp, group, job.id, now);
     await enqueueJobs(trx, jobs, now, 1);
     if (jobs.length > 0) await announceJobs(trx, deps.store);
-  });
+  }));
   // Done in the transaction above, or already taken from us (then not ours to mark).
   return { ok: true, completed: true };
 }

@@ -152,13 +152,16 @@ export function routeJobKind(deps: RouteDeps): JobKind {
         for (const cp of contactPoints) routeOne(plan, cp, job.payload, now);
       }
       if (plan.jobs.length === 0 && plan.groups.size === 0) return jobs.map(() => ({ ok: true }));
-      await deps.store.db.transaction().execute(async (trx) => {
-        if ((await completeJobs(trx, jobs, now)) < jobs.length) throw new Error('lease lost while routing; another worker reruns it');
-        await insertDeliveries(trx, plan.deliveries);
-        const flushes = await applyGroups(trx, deps.store, plan.groups.values(), now);
-        await enqueueJobs(trx, [...plan.jobs, ...flushes], now, 1);
-        await announceJobs(trx, deps.store);
-      });
+      // Lost to a power cut, routing is lost with the route jobs' completion, and runs again.
+      await deps.store.relaxed((db) =>
+        db.transaction().execute(async (trx) => {
+          if ((await completeJobs(trx, jobs, now)) < jobs.length) throw new Error('lease lost while routing; another worker reruns it');
+          await insertDeliveries(trx, plan.deliveries);
+          const flushes = await applyGroups(trx, deps.store, plan.groups.values(), now);
+          await enqueueJobs(trx, [...plan.jobs, ...flushes], now, 1);
+          await announceJobs(trx, deps.store);
+        }),
+      );
       deps.wake();
       return jobs.map(() => ({ ok: true, completed: true }));
     },

@@ -94,7 +94,7 @@ export async function sendAttempt(cp: LoadedContactPoint, message: PreparedMessa
   const s = cp.settings;
   let url = s.url;
   let headers: Record<string, string>;
-  const dispatcher = deps.transport.dispatcherFor(cp.id, cp.version, { tls: s.tls, followRedirects: s.followRedirects });
+  const dispatcher = await deps.transport.dispatcherFor(cp.id, cp.version, { tls: s.tls, followRedirects: s.followRedirects });
   try {
     url = targetUrl(cp, message.outbound, deps);
     const auth = await authorization(cp, deps, dispatcher);

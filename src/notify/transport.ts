@@ -1,4 +1,5 @@
-import { Agent, buildConnector, interceptors, type Dispatcher } from 'undici';
+import type { Agent, buildConnector, Dispatcher } from 'undici';
+import { loadUndici } from '../lazy-modules.js';
 import type { TlsSettings } from './contact-point.js';
 import { checkLiteralHost, guardedLookup, type UrlPolicy, UrlPolicyError } from './url-policy.js';
 
@@ -40,11 +41,16 @@ export class Transport {
 
   constructor(private readonly policy: UrlPolicy) {}
 
-  dispatcherFor(id: string, version: string, options: EndpointOptions): Dispatcher {
+  /** Async because undici is imported on first use (memory at idle), not with this module. */
+  async dispatcherFor(id: string, version: string, options: EndpointOptions): Promise<Dispatcher> {
+    const hit = this.agents.get(id);
+    if (hit && hit.version === version) return hit.dispatcher;
+    const { Agent, buildConnector, interceptors } = await loadUndici();
+    // Looked up again: a concurrent call may have built it while undici was loading.
     const cached = this.agents.get(id);
     if (cached && cached.version === version) return cached.dispatcher;
     if (cached) void cached.agent.close().catch(() => undefined);
-    const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, connect: this.connector(options.tls) });
+    const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, connect: this.connector(buildConnector, options.tls) });
     const dispatcher = options.followRedirects ? agent.compose(interceptors.redirect({ maxRedirections: 5 })) : agent;
     this.agents.set(id, { version, agent, dispatcher });
     return dispatcher;
@@ -54,8 +60,8 @@ export class Transport {
    * Names are checked in `lookup`; an address literal (also one a redirect points to) never
    * reaches lookup, so the connector checks it before connecting.
    */
-  private connector(tls: TlsSettings): buildConnector.connector {
-    const connect = buildConnector({
+  private connector(build: typeof buildConnector, tls: TlsSettings): buildConnector.connector {
+    const connect = build({
       lookup: guardedLookup(this.policy),
       ...(tls.ca ? { ca: tls.ca } : {}),
       ...(tls.cert ? { cert: tls.cert } : {}),

@@ -19,6 +19,13 @@ export interface Store {
    * Kysely's lock on the single connection.
    */
   sqlite?: BetterSqlite3.Database;
+  /**
+   * Runs `fn` with commits that skip the fsync on SQLite (synchronous=NORMAL); elsewhere as is.
+   * For the runner's own bookkeeping (leases, applied alerts, attempt logs, reports): a power
+   * loss can only lose work whose job, not yet marked done with it, then runs again. Nothing
+   * acknowledged to a sender, and no intent an action acts on, may be written this way.
+   */
+  relaxed<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -52,7 +59,7 @@ function openPostgres(options: StoreOptions): Store {
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+  return { db, dialect: 'postgres', pool, relaxed: (fn) => fn(db), close: () => db.destroy() };
 }
 
 function openSqlite(file: string, synchronous: string): Store {
@@ -63,7 +70,26 @@ function openSqlite(file: string, synchronous: string): Store {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return { db, dialect: 'sqlite', sqlite: raw, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite: raw,
+    relaxed: synchronous === 'FULL' ? relaxedOn(db, raw) : (fn) => fn(db),
+    close: () => db.destroy(),
+  };
+}
+
+/** Holds the single connection so the pragma cannot leak to another caller's statements. */
+function relaxedOn(db: Kysely<Database>, raw: BetterSqlite3.Database): Store['relaxed'] {
+  return (fn) =>
+    db.connection().execute(async (conn) => {
+      raw.pragma('synchronous = NORMAL');
+      try {
+        return await fn(conn);
+      } finally {
+        raw.pragma('synchronous = FULL');
+      }
+    });
 }
 
 /**

@@ -102,7 +102,8 @@ export async function recordAttempts(
   now = 0,
 ): Promise<void> {
   if (attempts.length === 0 && updates.length === 0 && finished.length === 0) return;
-  await store.db.transaction().execute(async (trx) => {
+  // Lost to a power cut, an attempt is made again under the same webhook-id: receivers dedupe.
+  await store.relaxed((db) => db.transaction().execute(async (trx) => {
     const t = trx;
     // Jobs whose delivery reached a final state complete with it: one commit instead of two.
     if (finished.length > 0) await completeJobs(trx, finished, now);
@@ -112,7 +113,7 @@ export async function recordAttempts(
     for (const { id, generation, ...changes } of updates) {
       await t.updateTable('deliveries').set(changes).where('id', '=', id).where('generation', '=', generation).execute();
     }
-  });
+  }));
 }
 
 /** Queues deliveries anew (a new generation, a new series of attempts); returns what to enqueue. */

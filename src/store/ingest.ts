@@ -205,7 +205,8 @@ export async function applyStoredNotifications(
   jobs: readonly { id: number; owner: string }[],
   options: IngestOptions,
 ): Promise<IngestResult> {
-  return write(store, { append: [], stored: notifications, complete: jobs }, options);
+  // The raw notifications are durable; lost to a power cut, this transaction is applied again.
+  return write(store, { append: [], stored: notifications, complete: jobs, relaxed: true }, options);
 }
 
 interface WriteRequest {
@@ -215,12 +216,16 @@ interface WriteRequest {
   stored?: readonly InboundNotification[];
   /** Jobs that finish with this transaction. */
   complete: readonly { id: number; owner: string }[];
+  /** Commit without fsync: for work that is done again if a power cut loses it. */
+  relaxed?: boolean;
 }
 
 function write(store: Store, request: WriteRequest, options: IngestOptions): Promise<IngestResult> {
   if (store.sqlite) {
     const raw = store.sqlite;
-    return store.db.connection().execute(async () => writeSqlite(store, raw, request, options));
+    const run = async () => writeSqlite(store, raw, request, options);
+    // Both hold Kysely's lock on the one connection while the synchronous transaction runs.
+    return request.relaxed ? store.relaxed(run) : store.db.connection().execute(run);
   }
   return store.db.transaction().execute(async (trx) => {
     const now = options.now();

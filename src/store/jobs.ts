@@ -66,16 +66,21 @@ export async function enqueueJobs(
  * ordered index range scan however long the backlog of other kinds.
  */
 export async function claimDueJobs(store: Store, options: ClaimOptions): Promise<ClaimedJob[]> {
+  // A lease lost to a power cut only means the job is claimed again.
+  return store.relaxed((db) => claimIn(db, store.dialect, options));
+}
+
+async function claimIn(db: Kysely<Database>, dialect: Store['dialect'], options: ClaimOptions): Promise<ClaimedJob[]> {
   const kinds = options.kinds ?? [];
   const claimed =
     options.includeExpired === false
       ? []
-      : await claimWhere(store, sql`state = 'running' and lease_expires_at < ${options.now} ${kindIn(kinds)}`, sql`lease_expires_at`, options, options.limit);
+      : await claimWhere(db, dialect, sql`state = 'running' and lease_expires_at < ${options.now} ${kindIn(kinds)}`, sql`lease_expires_at`, options, options.limit);
   const order = kinds.length === 0 ? [null] : rotate(kinds, options.firstKind ?? 0);
   for (const kind of order) {
     if (claimed.length >= options.limit) break;
     const only = kind === null ? sql`` : sql`and kind = ${kind}`;
-    claimed.push(...(await claimWhere(store, sql`state = 'pending' and run_at <= ${options.now} ${only}`, sql`run_at, id`, options, options.limit - claimed.length)));
+    claimed.push(...(await claimWhere(db, dialect, sql`state = 'pending' and run_at <= ${options.now} ${only}`, sql`run_at, id`, options, options.limit - claimed.length)));
   }
   // UPDATE … RETURNING does not keep the subquery's order.
   const rows = claimed.sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
@@ -113,13 +118,14 @@ export interface ClaimOptions {
 }
 
 async function claimWhere(
-  store: Store,
+  db: Kysely<Database>,
+  dialect: Store['dialect'],
   condition: RawBuilder<unknown>,
   order: RawBuilder<unknown>,
   options: ClaimOptions,
   limit: number,
 ): Promise<JobRow[]> {
-  const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
   const result = await sql<JobRow>`
     update jobs set state = 'running', lease_owner = ${options.owner}, lease_expires_at = ${options.now + options.leaseMs},
       attempts = attempts + 1, updated_at = ${options.now}
@@ -129,7 +135,7 @@ async function claimWhere(
       limit ${limit}
       ${lock}
     )
-    returning *`.execute(store.db);
+    returning *`.execute(db);
   return result.rows;
 }
 
@@ -172,7 +178,7 @@ export async function failJob(
   now: number,
 ): Promise<JobState | null> {
   const state: JobState = retryAt === null || job.attempts >= job.maxAttempts ? 'dead' : 'pending';
-  const r = await store.db
+  const r = await store.relaxed((db) => db
     .updateTable('jobs')
     .set({
       state,
@@ -185,18 +191,15 @@ export async function failJob(
     .where('id', '=', job.id)
     .where('lease_owner', '=', job.owner)
     .where('state', '=', 'running')
-    .executeTakeFirst();
+    .executeTakeFirst());
   return Number(r.numUpdatedRows) > 0 ? state : null;
 }
 
 export async function renewLeases(store: Store, owners: readonly string[], leaseMs: number, now: number): Promise<void> {
   if (owners.length === 0) return;
-  await store.db
-    .updateTable('jobs')
-    .set({ lease_expires_at: now + leaseMs })
-    .where('lease_owner', 'in', owners)
-    .where('state', '=', 'running')
-    .execute();
+  await store.relaxed((db) =>
+    db.updateTable('jobs').set({ lease_expires_at: now + leaseMs }).where('lease_owner', 'in', owners).where('state', '=', 'running').execute(),
+  );
 }
 
 /** Hands jobs back without counting the attempt (a draining worker that never started them). */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { nextTurn } from '../jobs/turn.js';
 import type { AlertRow, OccurrenceRow, ReportRow, ReportsTable } from './tables.js';
 
 export type ReportState = 'complete' | 'partial' | 'failed';
@@ -135,10 +136,14 @@ export async function loadAnalysisInputs(
   for (let i = 0; i < fps.length; i += CHUNK) {
     const chunk = fps.slice(i, i + CHUNK);
     for (const row of await store.db.selectFrom('alerts').selectAll().where('fingerprint', 'in', chunk).execute()) alerts.set(row.fingerprint, row);
+    await nextTurn();
     for (const row of await newestPerFingerprint(store, 'occurrences', chunk, options.occurrencesPerAlert)) append(occurrences, row.fingerprint, row as unknown as OccurrenceRow);
+    await nextTurn();
     for (const row of await newestPerFingerprint(store, 'reports', chunk, 2)) append(recentReports, row.fingerprint, row as unknown as ReportRow);
+    await nextTurn();
   }
   const firing = await firingSharing(store, [...alerts.values()], options.firingLimit);
+  await nextTurn();
 
   return { alerts, occurrences, firing, recentReports };
 }

@@ -99,6 +99,7 @@ describe('one analysis per group', () => {
 
   it('says so when an alert resolved before anything analysed it', async () => {
     await s.postWebhook({ alerts: [{ labels: { alertname: 'OnlyResolved' }, fingerprint: 'onlyres', status: 'resolved', startsAt: '2024-03-01T11:00:00Z', endsAt: '2024-03-01T11:01:00Z' }] });
+    await s.ingested();
     const r = (await (await fetch(`${s.url}/api/v1/reports/onlyres`)).json()) as { state: string; note: string | null; analysis: unknown };
     assert.equal(r.state, 'complete');
     assert.equal(r.analysis, null);

@@ -294,9 +294,17 @@ async function crashScenario(t: TestContext, databaseUrl: string): Promise<void>
     servers.push(second);
     step('restarted');
 
-    // Every acknowledged alert is stored, before anything else is sent.
+    // Every acknowledged alert is stored, before anything else is sent. Acknowledged means its
+    // notification is stored; one not applied yet answers 202 until its ingest job has run.
     const ackedFingerprints = [...phase1.acked.values()];
     const stored = await readReports(second, ackedFingerprints);
+    const applyDeadline = Date.now() + COMPLETION_DEADLINE_MS;
+    for (let waiting = ackedFingerprints; Date.now() < applyDeadline; ) {
+      waiting = waiting.filter((fp) => stored.get(fp)?.status === 202);
+      if (waiting.length === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+      for (const [fp, answer] of await readReports(second, waiting)) stored.set(fp, answer);
+    }
     const missing = ackedFingerprints.filter((fp) => stored.get(fp)?.status !== 200);
     assert.deepEqual(
       missing.map((fp) => `#${byFingerprint.get(fp)?.index} (${fp}): HTTP ${stored.get(fp)?.status}`),
