@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { buildAlertwire, freePort, log, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
+import { buildAlertwire, cpuSeconds, freePort, log, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'bench-notify-token-0123456789';
@@ -132,6 +132,7 @@ async function throughput(): Promise<Record<string, number>> {
     const run = `t${Date.now()}`;
     let next = 0;
     let failed = 0;
+    const cpu0 = cpuSeconds(server.child.pid);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: 32 }, async () => {
@@ -143,6 +144,9 @@ async function throughput(): Promise<Record<string, number>> {
     const deadline = performance.now() + 120_000;
     while (sink.firstSeen.size < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const spanS = (sink.lastAt - sink.firstAt) / 1000;
+    // CPU per delivery holds still on a shared machine where throughput does not.
+    const cpu1 = cpuSeconds(server.child.pid);
+    const cpuUs = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1e6) / Math.max(1, sink.firstSeen.size) : null;
     return {
       notifications,
       contact_points: fanout,
@@ -153,6 +157,7 @@ async function throughput(): Promise<Record<string, number>> {
       ingest_s: round(ingestS, 2),
       delivery_span_s: round(spanS, 2),
       deliveries_per_s: Math.round(sink.firstSeen.size / Math.max(spanS, 0.001)),
+      ...(cpuUs !== null ? { server_cpu_us_per_delivery: Math.round(cpuUs) } : {}),
     };
   } finally {
     await pool.destroy();

@@ -134,7 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     policy: urlPolicyFromEnv(process.env),
     externalUrl: () => externalUrl(),
     now,
-    wake: () => runner.wake(),
+    wake: () => runner.wake(NOTIFY_KINDS),
   });
   const runnerOptions = {
     concurrency: config.jobs.concurrency,

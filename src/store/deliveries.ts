@@ -1,4 +1,5 @@
 import { sql, Transaction, type Generated, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Store } from './database.js';
 import type { Database } from './tables.js';
 import { completeJobs } from './jobs.js';
@@ -103,17 +104,82 @@ export async function recordAttempts(
 ): Promise<void> {
   if (attempts.length === 0 && updates.length === 0 && finished.length === 0) return;
   // Lost to a power cut, an attempt is made again under the same webhook-id: receivers dedupe.
-  await store.relaxed((db) => db.transaction().execute(async (trx) => {
-    const t = trx;
+  const raw = store.sqlite;
+  if (raw) return store.relaxed(async () => recordAttemptsSqlite(raw, attempts, updates, finished, now));
+  await store.db.transaction().execute(async (trx) => {
     // Jobs whose delivery reached a final state complete with it: one commit instead of two.
     if (finished.length > 0) await completeJobs(trx, finished, now);
     for (let i = 0; i < attempts.length; i += CHUNK) {
-      await t.insertInto('delivery_attempts').values(attempts.slice(i, i + CHUNK)).execute();
+      await trx.insertInto('delivery_attempts').values(attempts.slice(i, i + CHUNK)).execute();
     }
     for (const { id, generation, ...changes } of updates) {
-      await t.updateTable('deliveries').set(changes).where('id', '=', id).where('generation', '=', generation).execute();
+      await trx.updateTable('deliveries').set(changes).where('id', '=', id).where('generation', '=', generation).execute();
     }
-  }));
+  });
+}
+
+const UPDATABLE = ['state', 'attempts', 'body', 'content_type', 'next_attempt_at', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at'] as const;
+
+/** The statements of one SQLite connection, prepared once: a delivery's hot path builds no SQL. */
+function attemptStatements(raw: BetterSqlite3.Database) {
+  return {
+    attempt: raw.prepare(
+      `insert into delivery_attempts (delivery_id, contact_point_id, attempt, started_at, duration_ms, outcome, request, request_body,
+         response_status, response_headers, response_body, error)
+       values (@delivery_id, @contact_point_id, @attempt, @started_at, @duration_ms, @outcome, @request, @request_body,
+         @response_status, @response_headers, @response_body, @error)`,
+    ),
+    // Each column changes only when the update names it (has_<column> = 1); null is a value to set.
+    update: raw.prepare(
+      `update deliveries set ${UPDATABLE.map((c) => `${c} = case when @has_${c} then @${c} else ${c} end`).join(', ')}, updated_at = @updated_at
+       where id = @id and generation = @generation`,
+    ),
+    complete: raw.prepare(
+      `update jobs set state = 'done', lease_owner = null, lease_expires_at = null, updated_at = ? where id = ? and lease_owner = ? and state = 'running'`,
+    ),
+  };
+}
+
+const attemptPrepared = new WeakMap<BetterSqlite3.Database, ReturnType<typeof attemptStatements>>();
+
+function recordAttemptsSqlite(
+  raw: BetterSqlite3.Database,
+  attempts: readonly NewAttempt[],
+  updates: readonly DeliveryUpdate[],
+  finished: readonly { id: number; owner: string }[],
+  now: number,
+): void {
+  let st = attemptPrepared.get(raw);
+  if (!st) attemptPrepared.set(raw, (st = attemptStatements(raw)));
+  const s = st;
+  raw.transaction(() => {
+    for (const j of finished) s.complete.run(now, j.id, j.owner);
+    for (const a of attempts) {
+      s.attempt.run({
+        delivery_id: a.delivery_id,
+        contact_point_id: a.contact_point_id,
+        attempt: a.attempt,
+        started_at: a.started_at,
+        duration_ms: a.duration_ms,
+        outcome: a.outcome,
+        request: a.request,
+        request_body: a.request_body,
+        response_status: a.response_status ?? null,
+        response_headers: a.response_headers ?? null,
+        response_body: a.response_body ?? null,
+        error: a.error ?? null,
+      });
+    }
+    for (const u of updates) {
+      const params: Record<string, string | number | null> = { id: u.id, generation: u.generation, updated_at: u.updated_at };
+      for (const c of UPDATABLE) {
+        const value = u[c];
+        params[`has_${c}`] = value === undefined ? 0 : 1;
+        params[c] = value ?? null;
+      }
+      s.update.run(params);
+    }
+  })();
 }
 
 /** Queues deliveries anew (a new generation, a new series of attempts); returns what to enqueue. */
