@@ -727,7 +727,10 @@ export async function startAlertwire(settings: BenchSettings): Promise<BenchServ
   };
 }
 
-/** What the SQLite file holds after the server stopped: proof that acknowledged alerts are there. */
+/**
+ * What the SQLite file holds after the server stopped: proof that acknowledged alerts are there
+ * (in the raw notifications; those not applied yet wait in ingest jobs).
+ */
 function storedCounts(file: string): Record<string, number> {
   try {
     // better-sqlite3 is CommonJS; load it the way the server does.
@@ -737,7 +740,11 @@ function storedCounts(file: string): Record<string, number> {
       const one = (q: string) => Number((db.prepare(q).get() as { n: number }).n);
       return {
         stored_notifications: one('select count(*) as n from notifications'),
+        // Acknowledged means stored: the raw notifications hold every acknowledged alert.
+        stored_notified_alerts: one('select coalesce(sum(alert_count), 0) as n from notifications'),
+        // Applied to alert state so far; the rest waits in ingest jobs and is applied after a restart.
         stored_alerts: one('select count(*) as n from alerts'),
+        ingest_jobs_unfinished: one("select count(*) as n from jobs where kind = 'ingest' and state in ('pending', 'running')"),
         jobs_done: one("select count(*) as n from jobs where state = 'done'"),
         jobs_unfinished: one("select count(*) as n from jobs where state in ('pending', 'running')"),
         db_mb: round(
@@ -862,7 +869,7 @@ export function profileSummary(profile: CpuProfile, top: number): string {
 
 export interface ScenarioResult extends LoadResult {
   peak_rss_mb: number | null;
-  /** Alerts acknowledged with a 2xx, warm-up included; compare with stored_alerts. */
+  /** Alerts acknowledged with a 2xx, warm-up included; compare with stored_notified_alerts. */
   acknowledged_alerts?: number;
   /**
    * CPU the server itself used in the measured window (all its threads), per request and per
@@ -940,7 +947,7 @@ export async function runScenarios(
     const r = results[scenario];
     log(
       `${label} ${scenario}: ${r.requests_per_s} req/s, ${r.alerts_per_s} alerts/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-        `errors ${r.errors}, server CPU ${r.server_cpu_us_per_alert} µs/alert, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_alerts}/${acknowledged} acknowledged alerts, jobs unfinished ${stored.jobs_unfinished}` : ''}`,
+        `errors ${r.errors}, server CPU ${r.server_cpu_us_per_alert} µs/alert, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
     );
   }
   return results;

@@ -131,7 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     log,
     provisioned: config.contact_points,
-    policy: urlPolicyFromEnv(process.env),
+    policy: urlPolicyFromEnv(process.env, config.outbound),
     externalUrl: () => externalUrl(),
     now,
     wake: () => runner.wake(NOTIFY_KINDS),

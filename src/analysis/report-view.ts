@@ -1,5 +1,6 @@
 import { getAlert, listOccurrences } from '../store/alerts.js';
 import type { Store } from '../store/database.js';
+import { hasUnappliedNotifications } from '../store/ingest.js';
 import { getAnalyses, listReports, type AnalysisRow, type ReportListRow, type ReportWithAnalysis } from '../store/reports.js';
 import type { AlertFindings, GroupSummary } from './builtin.js';
 import type { HistoryFacts } from './history.js';
@@ -86,6 +87,15 @@ export function silenceLink(externalURL: string | undefined, labels: Record<stri
     .map((k) => `${k}="${(labels[k] ?? '').replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)
     .join(',');
   return safeLink(`${externalURL.replace(/\/+$/, '')}/#/silences/new?filter=${encodeURIComponent(`{${matchers}}`)}`);
+}
+
+/**
+ * For an alert not found: 'pending' while acknowledged notifications wait to be applied (it may
+ * be among them), else a second look, since it may have been applied since the first one.
+ */
+export async function reportOnceApplied(store: Store, fingerprint: string): Promise<ReportView | 'pending' | null> {
+  if (await hasUnappliedNotifications(store)) return 'pending';
+  return loadReportView(store, fingerprint);
 }
 
 export async function loadReportView(store: Store, fingerprint: string): Promise<ReportView | null> {

@@ -2,11 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { reportMarkdown } from '../analysis/report-markdown.js';
-import { loadReportView, reportListItem, type AnalysisView, type ReportView } from '../analysis/report-view.js';
+import { loadReportView, reportListItem, reportOnceApplied, type AnalysisView, type ReportView } from '../analysis/report-view.js';
 import type { Store } from '../store/database.js';
 import { listReportRows, type ReportListRow } from '../store/reports.js';
 import { HttpError } from '../intake/errors.js';
-import { hasUnappliedNotifications } from '../store/ingest.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -87,8 +86,8 @@ export async function reportApiRoutes(app: FastifyInstance, deps: { store: Store
     { schema: { params: Type.Object({ fingerprint: Type.String() }), querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('md')])) }) } },
     async (request, reply) => {
       const fp = request.params.fingerprint;
-      const view = await loadReportView(deps.store, fp);
-      if (!view && (await hasUnappliedNotifications(deps.store))) {
+      const view = (await loadReportView(deps.store, fp)) ?? (await reportOnceApplied(deps.store, fp));
+      if (view === 'pending') {
         return reply.code(202).send({ fingerprint: fp, state: 'processing', report_url: deps.reportUrl(fp), detail: 'not stored yet: acknowledged notifications are still being stored' });
       }
       if (!view) throw new HttpError(404, `no alert with fingerprint "${fp}"`);

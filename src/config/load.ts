@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument, isNode } from 'yaml';
+import { cidrList, cidrProblem } from '../notify/url-policy.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** A configuration problem, located as precisely as the source allows. */
@@ -27,7 +28,7 @@ export function formatIssue(issue: ConfigIssue): string {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variables that override the file, each mapped to its path in the schema. */
-const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'string' | 'integer']> = [
+const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'string' | 'integer' | 'cidrs']> = [
   ['ALERTWIRE_PORT', ['server', 'port'], 'integer'],
   ['ALERTWIRE_HOST', ['server', 'host'], 'string'],
   ['ALERTWIRE_EXTERNAL_URL', ['server', 'external_url'], 'string'],
@@ -41,6 +42,9 @@ const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'string'
   ['ALERTWIRE_SQLITE_SYNCHRONOUS', ['database', 'sqlite_synchronous'], 'string'],
   ['DATABASE_URL', ['database', 'url'], 'string'],
   ['REDIS_URL', ['rate_limit', 'redis_url'], 'string'],
+  // Comma-separated; a variable that is set replaces the file's whole list.
+  ['ALERTWIRE_OUTBOUND_ALLOW', ['outbound', 'allow'], 'cidrs'],
+  ['ALERTWIRE_OUTBOUND_DENY', ['outbound', 'deny'], 'cidrs'],
 ];
 
 export const DEFAULT_CONFIG_FILE = 'alertwire.yaml';
@@ -63,15 +67,41 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Co
     issues.push({
       source: fromEnv ?? path ?? '(defaults)',
       ...(fromEnv ? {} : locate(segments)),
-      field: segments.join('.'),
+      field: fieldName(segments),
       message: error.message,
     });
   }
+  issues.push(...outboundIssues(withDefaults, path, env, locate));
   if (issues.length > 0) throw new ConfigError(dedupeIssues(issues));
   return withDefaults as Config;
 }
 
-function readYaml(path: string): { raw: Record<string, unknown>; locate: (p: string[]) => { line?: number; column?: number } } {
+type Locate = (segments: string[]) => { line?: number; column?: number };
+
+/** "outbound.deny[1]": list entries are named as the contact point errors name them. */
+function fieldName(segments: readonly string[]): string {
+  return segments.reduce((name, s) => (/^\d+$/.test(s) ? `${name}[${s}]` : name ? `${name}.${s}` : s), '');
+}
+
+/** Every entry of outbound.allow and outbound.deny must be an address or CIDR; the schema only knows they are strings. */
+function outboundIssues(config: unknown, path: string | undefined, env: Env, locate: Locate): ConfigIssue[] {
+  const outbound = (config as { outbound?: Record<string, unknown> }).outbound;
+  const issues: ConfigIssue[] = [];
+  for (const list of ['allow', 'deny'] as const) {
+    const entries = outbound?.[list];
+    if (!Array.isArray(entries)) continue;
+    const fromEnv = envFor(['outbound', list], env);
+    entries.forEach((entry: unknown, i) => {
+      const problem = typeof entry === 'string' ? cidrProblem(entry) : null;
+      if (!problem) return;
+      const segments = ['outbound', list, String(i)];
+      issues.push({ source: fromEnv ?? path ?? '(defaults)', ...(fromEnv ? {} : locate(segments)), field: fieldName(segments), message: problem });
+    });
+  }
+  return issues;
+}
+
+function readYaml(path: string): { raw: Record<string, unknown>; locate: Locate } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -109,7 +139,7 @@ function applyEnv(raw: Record<string, unknown>, env: Env, issues: ConfigIssue[])
   for (const [name, path, kind] of ENV_OVERRIDES) {
     const text = env[name];
     if (text === undefined || text === '') continue;
-    let value: string | number = text;
+    let value: string | number | string[] = text;
     if (kind === 'integer') {
       if (!/^\d+$/.test(text.trim())) {
         issues.push({ source: `env ${name}`, field: path.join('.'), message: `expected an integer, got "${text}"` });
@@ -117,6 +147,7 @@ function applyEnv(raw: Record<string, unknown>, env: Env, issues: ConfigIssue[])
       }
       value = Number(text.trim());
     }
+    if (kind === 'cidrs') value = cidrList(text);
     setPath(raw, path, value);
   }
 }

@@ -94,6 +94,20 @@ export const RetentionConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const OutboundConfig = Type.Object(
+  {
+    allow: Type.Array(Type.String(), {
+      default: [],
+      description: 'Addresses or CIDRs contact points may reach although refused by default (link-local, cloud metadata); ALERTWIRE_OUTBOUND_ALLOW replaces this list',
+    }),
+    deny: Type.Array(Type.String(), {
+      default: [],
+      description: 'Addresses or CIDRs contact points may never reach; wins over allow; ALERTWIRE_OUTBOUND_DENY replaces this list',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Which addresses contact points may reach, checked on every resolved address' },
+);
+
 export const ConfigSchema = Type.Object(
   {
     data_dir: Type.String({ default: './data' }),
@@ -104,6 +118,7 @@ export const ConfigSchema = Type.Object(
     rate_limit: RateLimitConfig,
     jobs: JobsConfig,
     retention: RetentionConfig,
+    outbound: OutboundConfig,
     actions: ActionsConfig,
     analysis: AnalysisConfig,
     receivers: ProvisionedReceivers,

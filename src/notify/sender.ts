@@ -1,5 +1,5 @@
 import { TemplateError } from '../template/index.js';
-import { OAuthTokens, staticAuthorization } from './auth.js';
+import { OAuthError, OAuthTokens, staticAuthorization } from './auth.js';
 import type { OutboundNotification } from './outbound.js';
 import type { LoadedContactPoint } from './registry.js';
 import { renderField, templateData } from './render.js';
@@ -66,10 +66,22 @@ function targetUrl(cp: LoadedContactPoint, outbound: OutboundNotification, deps:
   return renderField('url', text, templateData(outbound, deps.externalUrl()), deps.now()).trim();
 }
 
-async function authorization(cp: LoadedContactPoint, deps: SenderDeps, dispatcher: Parameters<Transport['send']>[0]): Promise<string | undefined> {
+/** The Authorization header, and whether it is an OAuth2 token taken from the cache. */
+async function authorization(
+  cp: LoadedContactPoint,
+  deps: SenderDeps,
+  dispatcher: Parameters<Transport['send']>[0],
+): Promise<{ value: string | undefined; cachedToken: boolean }> {
   const auth = cp.settings.auth;
-  if (auth.type !== 'oauth2') return staticAuthorization(auth);
-  return deps.oauth.authorization(cp.id, auth, dispatcher, cp.settings.timeout * 1000, deps.now());
+  if (auth.type !== 'oauth2') return { value: staticAuthorization(auth), cachedToken: false };
+  const token = await deps.oauth.authorization(cp.id, auth, dispatcher, cp.settings.timeout * 1000, deps.now());
+  return { value: token.value, cachedToken: token.cached };
+}
+
+/** What a failure before the request means: a template or token failure can be fixed without touching the message. */
+function verdictBeforeSending(error: unknown): Verdict {
+  if (error instanceof OAuthError) return error.permanent ? 'failed' : 'retry';
+  return error instanceof TemplateError ? 'retry' : 'failed';
 }
 
 function failedBeforeSending(startedAt: number, method: string, url: string, body: string, error: unknown, v: Verdict): AttemptReport {
@@ -95,24 +107,38 @@ export async function sendAttempt(cp: LoadedContactPoint, message: PreparedMessa
   let url = s.url;
   let headers: Record<string, string>;
   const dispatcher = await deps.transport.dispatcherFor(cp.id, cp.version, { tls: s.tls, followRedirects: s.followRedirects });
+  let cachedToken = false;
   try {
     url = targetUrl(cp, message.outbound, deps);
     const auth = await authorization(cp, deps, dispatcher);
+    cachedToken = auth.cachedToken;
     headers = {
       'content-type': message.contentType,
       // Lower-cased, so an extra Content-Type replaces the default instead of doubling it.
       ...Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k.toLowerCase(), v])),
       'webhook-id': message.id,
-      ...(auth ? { authorization: auth } : {}),
+      ...(auth.value ? { authorization: auth.value } : {}),
       ...signatureHeaders(s.signing, message.id, message.body, startedAt),
     };
   } catch (error) {
-    // A template or token failure can be fixed without touching the message: retry it.
-    const retryable = error instanceof TemplateError || (error as Error).name === 'OAuthError';
-    return failedBeforeSending(startedAt, s.method, url, message.body, error, retryable ? 'retry' : 'failed');
+    return failedBeforeSending(startedAt, s.method, url, message.body, error, verdictBeforeSending(error));
   }
-  const response = await deps.transport.send(dispatcher, { url, method: s.method, headers, body: message.body, timeoutMs: s.timeout * 1000 });
-  if (response.status === 401 && s.auth.type === 'oauth2') deps.oauth.invalidate(cp.id);
+  const request = { url, method: s.method, body: message.body, timeoutMs: s.timeout * 1000 };
+  let response = await deps.transport.send(dispatcher, { ...request, headers });
+  if (response.status === 401 && s.auth.type === 'oauth2') {
+    deps.oauth.invalidate(cp.id, headers.authorization);
+    // A cached token may have been revoked or expired early: one more request with a fresh
+    // token tells that apart from credentials the receiver will never take (401 again: failed).
+    if (cachedToken) {
+      try {
+        headers = { ...headers, authorization: (await authorization(cp, deps, dispatcher)).value ?? '' };
+      } catch (error) {
+        return failedBeforeSending(startedAt, s.method, url, message.body, error, verdictBeforeSending(error));
+      }
+      response = await deps.transport.send(dispatcher, { ...request, headers });
+      if (response.status === 401) deps.oauth.invalidate(cp.id, headers.authorization);
+    }
+  }
   return report(startedAt, s.method, url, headers, message.body, response, deps.now());
 }
 

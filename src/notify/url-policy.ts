@@ -29,14 +29,29 @@ export class UrlPolicyError extends Error {
   }
 }
 
-function addCidr(list: BlockList, cidr: string, source: string): void {
-  const [address = '', prefixText] = cidr.trim().split('/');
+/** An address or CIDR split into what BlockList takes, or what is wrong with it. */
+function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | { problem: string } {
+  const [address = '', prefixText, extra] = text.trim().split('/');
   const family = isIP(address);
-  if (family === 0) throw new Error(`${source}: "${cidr}" is not an address or CIDR`);
+  if (family === 0 || extra !== undefined) return { problem: `"${text}" is not an address or CIDR` };
   const max = family === 4 ? 32 : 128;
+  // "10.0.0.0/" must not pass as /0, which would match every address.
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return { problem: `bad prefix length in "${text}" (0–${max})` };
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`${source}: bad prefix length in "${cidr}"`);
-  list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  if (prefix > max) return { problem: `bad prefix length in "${text}" (0–${max})` };
+  return { address, prefix, family: family === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** What is wrong with an address or CIDR of an allow or deny list, or null. */
+export function cidrProblem(text: string): string | null {
+  const parsed = parseCidr(text);
+  return 'problem' in parsed ? parsed.problem : null;
+}
+
+function addCidr(list: BlockList, cidr: string, source: string): void {
+  const parsed = parseCidr(cidr);
+  if ('problem' in parsed) throw new Error(`${source}: ${parsed.problem}`);
+  list.addSubnet(parsed.address, parsed.prefix, parsed.family);
 }
 
 export function urlPolicy(allow: readonly string[], deny: readonly string[]): UrlPolicy {
@@ -46,10 +61,23 @@ export function urlPolicy(allow: readonly string[], deny: readonly string[]): Ur
   return policy;
 }
 
-/** ALERTWIRE_OUTBOUND_ALLOW / ALERTWIRE_OUTBOUND_DENY: comma-separated CIDRs. */
-export function urlPolicyFromEnv(env: Readonly<Record<string, string | undefined>>): UrlPolicy {
-  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return urlPolicy(list(env.ALERTWIRE_OUTBOUND_ALLOW), list(env.ALERTWIRE_OUTBOUND_DENY));
+/** ALERTWIRE_OUTBOUND_ALLOW / ALERTWIRE_OUTBOUND_DENY hold comma-separated CIDRs. */
+export function cidrList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * The policy of the configuration's `outbound` section, where ALERTWIRE_OUTBOUND_ALLOW and
+ * ALERTWIRE_OUTBOUND_DENY, when set, replace its lists. loadConfig applies them too (so
+ * check-config reports a bad one); applying them here keeps that precedence for a Config
+ * built without loadConfig.
+ */
+export function urlPolicyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  configured: { readonly allow: readonly string[]; readonly deny: readonly string[] } = { allow: [], deny: [] },
+): UrlPolicy {
+  const list = (text: string | undefined, fallback: readonly string[]) => (text ? cidrList(text) : fallback);
+  return urlPolicy(list(env.ALERTWIRE_OUTBOUND_ALLOW, configured.allow), list(env.ALERTWIRE_OUTBOUND_DENY, configured.deny));
 }
 
 /** `::ffff:169.254.169.254` is the IPv4 address it wraps. */
@@ -65,7 +93,7 @@ export function refusal(policy: UrlPolicy, rawAddress: string): string | null {
   if (policy.deny.check(address, family)) return `address ${address} is in the outbound deny list`;
   if (policy.allow.check(address, family)) return null;
   if (refusedByDefault.check(address, family)) {
-    return `address ${address} is link-local or a cloud metadata endpoint; refused unless allowed (ALERTWIRE_OUTBOUND_ALLOW)`;
+    return `address ${address} is link-local or a cloud metadata endpoint; refused unless allowed (outbound.allow)`;
   }
   return null;
 }

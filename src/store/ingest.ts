@@ -470,7 +470,9 @@ export async function purgeRawNotifications(store: Store, olderThan: number, kee
 
 /**
  * True while acknowledged notifications wait for their ingest job: an alert not found may be
- * among them, so a report link handed out a moment ago must not answer "unknown" yet.
+ * among them, so a report link handed out a moment ago must not answer "unknown" yet. False
+ * means everything acknowledged before the call is applied: a caller that missed an alert
+ * before asking must look again after (it may have been applied in between).
  */
 export async function hasUnappliedNotifications(store: Store): Promise<boolean> {
   const row = await store.db

@@ -7,7 +7,7 @@ import type { Store } from '../store/database.js';
 import { listReportRows } from '../store/reports.js';
 import { contentSecurityPolicy } from './html.js';
 import { renderIntakePendingPage, renderNotFoundPage, renderReportPage } from './report-page.js';
-import { hasUnappliedNotifications } from '../store/ingest.js';
+import { reportOnceApplied } from '../analysis/report-view.js';
 import { renderReportList } from './reports-list.js';
 
 /** Headers of every page: a fresh nonce for its style block, nothing else allowed to load. */
@@ -26,12 +26,10 @@ function htmlReply(reply: FastifyReply): string {
 export async function reportPageRoutes(app: FastifyInstance, deps: { store: Store }): Promise<void> {
   app.get<{ Params: { fingerprint: string } }>('/report/:fingerprint', async (request, reply) => {
     const nonce = htmlReply(reply);
-    const view = await loadReportView(deps.store, request.params.fingerprint);
-    if (!view) {
-      const fp = request.params.fingerprint;
-      if (await hasUnappliedNotifications(deps.store)) return reply.code(202).send(renderIntakePendingPage(fp, nonce));
-      return reply.code(404).send(renderNotFoundPage(fp, nonce));
-    }
+    const fp = request.params.fingerprint;
+    const view = (await loadReportView(deps.store, fp)) ?? (await reportOnceApplied(deps.store, fp));
+    if (view === 'pending') return reply.code(202).send(renderIntakePendingPage(fp, nonce));
+    if (!view) return reply.code(404).send(renderNotFoundPage(fp, nonce));
     return reply.send(renderReportPage(view, nonce));
   });
 

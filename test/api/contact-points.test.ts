@@ -104,6 +104,34 @@ for (const dialect of DIALECTS) {
         assert.equal(missing.body.field, 'auth.token');
       }));
 
+    it('never returns the OAuth2 client secret, keeps it on "[set]", and stores it encrypted', () =>
+      withApp(dialect, async ({ app, sink }) => {
+        const clientSecret = `cs-${randomBytes(6).toString('hex')}`;
+        const tokens = await sink((r) =>
+          r.headers.authorization === `Basic ${Buffer.from(`me:${clientSecret}`).toString('base64')}`
+            ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }) }
+            : { status: 401, body: JSON.stringify({ error: 'invalid_client' }) },
+        );
+        const receiver = await sink();
+        const auth = { type: 'oauth2', tokenUrl: `${tokens.url}/token`, clientId: 'me', clientSecret, scopes: ['alerts'] };
+        const created = await createContactPoint(app, { name: 'oauth', url: receiver.url, auth });
+        const shown = { ...auth, clientSecret: '[set]' };
+        assert.deepEqual(created.auth, shown);
+        assert.deepEqual((await call(app, 'GET', `/api/v1/contact-points/${created.id}`)).body.auth, shown);
+        assert.deepEqual((await call<{ auth: unknown }[]>(app, 'GET', '/api/v1/contact-points')).body.map((c) => c.auth), [shown]);
+        const rows = await sql<{ config: string }>`select config from contact_points`.execute(app.app.store.db);
+        assert.ok(!(rows.rows[0]?.config ?? '').includes(clientSecret), 'the client secret is not stored in plain text');
+        // Sending "[set]" back keeps the stored secret: the token request still authenticates.
+        const patch = await call(app, 'PATCH', `/api/v1/contact-points/${created.id}`, { auth: { ...shown, scopes: ['alerts', 'more'] } });
+        assert.equal(patch.status, 200, JSON.stringify(patch.body));
+        assert.deepEqual(patch.body.auth, { ...shown, scopes: ['alerts', 'more'] });
+        await postAlerts(app, one('OAuth'));
+        const [r] = await receiver.waitFor(1);
+        assert.equal(r?.headers.authorization, 'Bearer tok');
+        assert.equal(tokens.received.length, 1);
+        assert.ok(!JSON.stringify(await deliveries(app)).includes(clientSecret));
+      }));
+
     it('sends Grafana’s test alert, or KubeSphere’s verify alert, through the real pipeline', () =>
       withApp(dialect, async ({ app, sink }) => {
         const s = await sink(() => ({ status: 202, body: 'accepted!' }));

@@ -82,6 +82,38 @@ describe('configuration', () => {
     assert.ok((error.issues[0]?.line ?? 0) >= 2);
   });
 
+  it('reads the outbound allow and deny lists, empty by default', () => {
+    assert.deepEqual(loadConfig(undefined, {}).outbound, { allow: [], deny: [] });
+    const c = loadConfig(yamlFile('outbound:\n  allow: [169.254.10.0/24]\n  deny:\n    - 10.0.0.0/8\n    - fd00::/8\n    - 192.168.1.1\n'), {});
+    assert.deepEqual(c.outbound, { allow: ['169.254.10.0/24'], deny: ['10.0.0.0/8', 'fd00::/8', '192.168.1.1'] });
+  });
+
+  it('lets ALERTWIRE_OUTBOUND_ALLOW / _DENY replace the file’s lists', () => {
+    const file = yamlFile('outbound:\n  allow: [169.254.10.0/24]\n  deny: [10.0.0.0/8]\n');
+    const c = loadConfig(file, { ALERTWIRE_OUTBOUND_DENY: '127.0.0.0/8, ::1', ALERTWIRE_OUTBOUND_ALLOW: '' });
+    assert.deepEqual(c.outbound, { allow: ['169.254.10.0/24'], deny: ['127.0.0.0/8', '::1'] });
+  });
+
+  it('names file, line, column, entry and the bad CIDR of an outbound list', () => {
+    const file = yamlFile('outbound:\n  deny:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n  allow: [example.com]\n');
+    const error = configError(() => loadConfig(file, {}));
+    const deny = error.issues.find((i) => i.field === 'outbound.deny[1]');
+    assert.equal(deny?.line, 4);
+    assert.equal(deny?.column, 7);
+    assert.match(deny?.message ?? '', /bad prefix length in "10\.0\.0\.0\/33"/);
+    const allow = error.issues.find((i) => i.field === 'outbound.allow[0]');
+    assert.equal(allow?.line, 5);
+    assert.match(allow?.message ?? '', /"example\.com" is not an address or CIDR/);
+    assert.equal(error.issues.length, 2);
+  });
+
+  it('names the environment variable that holds a bad CIDR', () => {
+    const error = configError(() => loadConfig(yamlFile('outbound:\n  deny: [10.0.0.0/8]\n'), { ALERTWIRE_OUTBOUND_DENY: '127.0.0.0/8,nonsense' }));
+    assert.equal(error.issues[0]?.source, 'env ALERTWIRE_OUTBOUND_DENY');
+    assert.equal(error.issues[0]?.line, undefined);
+    assert.match(error.message, /^env ALERTWIRE_OUTBOUND_DENY: outbound\.deny\[1\]: "nonsense" is not an address or CIDR$/);
+  });
+
   it('names the environment variable that holds a bad value', () => {
     const error = configError(() => loadConfig(undefined, { ALERTWIRE_PORT: 'eighty' }));
     assert.equal(error.issues[0]?.source, 'env ALERTWIRE_PORT');
@@ -97,6 +129,13 @@ describe('alertwire check-config', () => {
     const r = run(['check-config', '--config', yamlFile('server:\n  port: 8001\n')]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /configuration is valid/);
+  });
+
+  it('prints file:line:column: field for a bad outbound CIDR', () => {
+    const file = yamlFile('outbound:\n  allow:\n    - 169.254.0.0/16\n    - 169.254.0.0/\n');
+    const r = run(['check-config', '--config', file]);
+    assert.equal(r.status, 1);
+    assert.ok(r.stderr.includes(`${file}:4:7: outbound.allow[1]: bad prefix length in "169.254.0.0/" (0–32)`), r.stderr);
   });
 
   it('exits 1 and prints file:line:column: field for an invalid one', () => {

@@ -88,6 +88,22 @@ for (const dialect of DIALECTS) {
         assert.equal((await settled(app))[0]?.state, 'delivered');
       }));
 
+    it('honours Retry-After as an HTTP date, and keeps to the schedule when the date has passed', () =>
+      withApp(dialect, async ({ app, sink }) => {
+        const httpDate = (offsetMs: number) => new Date(Date.now() + offsetMs).toUTCString();
+        const s = await sink((_r, i) =>
+          i === 0 ? { status: 503, headers: { 'retry-after': httpDate(2000) } } : i === 1 ? { status: 429, headers: { 'retry-after': httpDate(-60_000) } } : { status: 200 },
+        );
+        // Without Retry-After: the first retry at once, the second after 1.5 s (±20 %).
+        await createContactPoint(app, { name: 'dated', url: s.url, retry: { schedule: [0, 1.5], maxAge: 60 } });
+        await postAlerts(app, one());
+        const [first, second, third] = await s.waitFor(3);
+        // The date has whole seconds: 2 s ahead is at least 1 s ahead.
+        assert.ok((second?.at ?? 0) - (first?.at ?? 0) >= 950, `retried ${(second?.at ?? 0) - (first?.at ?? 0)} ms after a date 1–2 s ahead`);
+        assert.ok((third?.at ?? 0) - (second?.at ?? 0) >= 1150, `retried ${(third?.at ?? 0) - (second?.at ?? 0)} ms after a past date, not per the schedule`);
+        assert.equal((await settled(app))[0]?.state, 'delivered');
+      }));
+
     it('gives up on a receiver that hangs past the timeout, then retries', () =>
       withApp(dialect, async ({ app, sink }) => {
         const s = await sink((_r, i) => (i === 0 ? { status: 200, delayMs: 3000 } : { status: 200 }));
@@ -222,6 +238,22 @@ for (const dialect of DIALECTS) {
         assert.equal(d?.state, 'failed');
         assert.match(d?.lastError ?? '', /refused: .*169\.254\.169\.254.*metadata/);
       }));
+
+    it('refuses an address of the configured outbound deny list, which wins over the allow list', () =>
+      withApp(
+        dialect,
+        async ({ app, sink }) => {
+          const s = await sink();
+          await createContactPoint(app, { name: 'denied', url: `${s.url}/in`, retry: FAST_RETRY });
+          await postAlerts(app, one());
+          const [d] = await settled(app);
+          assert.equal(d?.state, 'failed');
+          assert.equal(d?.attempts, 1);
+          assert.match(d?.lastError ?? '', /^refused: address 127\.0\.0\.1 is in the outbound deny list/);
+          assert.equal(s.received.length, 0);
+        },
+        { outbound: { allow: ['127.0.0.0/8'], deny: ['127.0.0.1/32'] } },
+      ));
 
     it('sends extra headers and each auth scheme', () =>
       withApp(dialect, async ({ app, sink }) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { guardedLookup, refusal, urlPolicy, urlPolicyFromEnv } from '../../src/notify/url-policy.js';
+import { cidrProblem, guardedLookup, refusal, urlPolicy, urlPolicyFromEnv } from '../../src/notify/url-policy.js';
 
 describe('outbound URL policy', () => {
   const defaults = urlPolicy([], []);
@@ -32,6 +32,28 @@ describe('outbound URL policy', () => {
     assert.match(refusal(p, '127.0.0.5') ?? '', /deny/);
     assert.throws(() => urlPolicyFromEnv({ ALERTWIRE_OUTBOUND_DENY: 'nonsense' }), /not an address/);
     assert.throws(() => urlPolicyFromEnv({ ALERTWIRE_OUTBOUND_ALLOW: '10.0.0.0/40' }), /prefix/);
+  });
+
+  it('takes the lists of the outbound section, each replaced by its environment variable when set', () => {
+    const configured = { allow: ['169.254.0.0/16'], deny: ['10.0.0.0/8'] };
+    const fromFile = urlPolicyFromEnv({}, configured);
+    assert.equal(refusal(fromFile, '169.254.1.1'), null);
+    assert.match(refusal(fromFile, '10.1.1.1') ?? '', /deny list/);
+    const overridden = urlPolicyFromEnv({ ALERTWIRE_OUTBOUND_DENY: '192.168.0.0/16', ALERTWIRE_OUTBOUND_ALLOW: '' }, configured);
+    assert.equal(refusal(overridden, '10.1.1.1'), null, 'the variable replaces the deny list');
+    assert.match(refusal(overridden, '192.168.1.1') ?? '', /deny list/);
+    assert.equal(refusal(overridden, '169.254.1.1'), null, 'an empty variable leaves the allow list alone');
+  });
+
+  it('names what is wrong with a CIDR', () => {
+    assert.equal(cidrProblem('10.0.0.0/8'), null);
+    assert.equal(cidrProblem('fd00::/8'), null);
+    assert.equal(cidrProblem('127.0.0.1'), null);
+    assert.match(cidrProblem('10.0.0.0/') ?? '', /bad prefix length in "10\.0\.0\.0\/" \(0–32\)/, 'not silently /0, which matches everything');
+    assert.match(cidrProblem('10.0.0.0/33') ?? '', /bad prefix length/);
+    assert.match(cidrProblem('::/129') ?? '', /\(0–128\)/);
+    assert.match(cidrProblem('10.0.0.0/8/9') ?? '', /not an address or CIDR/);
+    assert.match(cidrProblem('example.com') ?? '', /"example\.com" is not an address or CIDR/);
   });
 
   it('checks the resolved address, not the name', async () => {
