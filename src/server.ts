@@ -158,7 +158,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const runner = new WorkerPool([
     // One claim at a time, oldest first: a resolve must not be applied before its firing. The
     // kind paces itself while requests keep the loop busy.
-    new JobRunner(store, kinds, { ...runnerOptions, kinds: [INGEST_JOB], concurrency: 1, minClaimIntervalMs: 10 }),
+    new JobRunner(store, kinds, { ...runnerOptions, kinds: [INGEST_JOB], concurrency: 1, minClaimIntervalMs: 2 }),
     // Analyses (up to 50 ms for a group of 100) and actions take the loop's spare time;
     // deliveries (waiting on other servers) need not.
     new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy, busyClaimIntervalMs: 250, busyBatchSize: 1 }),

@@ -8,6 +8,7 @@ import {
   syncProvisioned,
   type ContactPointRow,
 } from '../store/contact-points.js';
+import { loadUndici } from '../lazy-modules.js';
 import type { Store } from '../store/database.js';
 import { dropQueued, requeueFailedSince, requeueOne, resumePaused } from '../store/deliveries.js';
 import { announceJobs, enqueueJobs } from '../store/jobs.js';
@@ -93,6 +94,8 @@ export class ContactPointManager {
     const now = this.deps.now();
     const row = this.row(id, settings, input.enabled ?? true, false, now, now);
     await insertContactPointRow(this.deps.store, row);
+    // Its first delivery should not wait while the HTTP client loads.
+    void loadUndici().catch(() => undefined);
     return this.deps.registry.load(row);
   }
 

@@ -20,6 +20,7 @@ import { ContactPointRegistry, type LoadedContactPoint } from './registry.js';
 import { planRouting, routeJobKind } from './route-job.js';
 import { sendTest, type TestKind, type TestResult } from './test-message.js';
 import { Transport } from './transport.js';
+import { loadUndici } from '../lazy-modules.js';
 import type { UrlPolicy } from './url-policy.js';
 
 export interface NotifierDeps {
@@ -71,12 +72,20 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   // failure is retried at the next call rather than remembered.
   let provisioning: Promise<void> | null = null;
   const ready = (): Promise<void> => {
-    provisioning ??= manager.provision(deps.provisioned.map(fromConfig)).catch((error: unknown) => {
-      provisioning = null;
-      deps.log.error({ err: error }, 'provisioning contact points failed');
-      throw error;
-    });
+    provisioning ??= manager
+      .provision(deps.provisioned.map(fromConfig))
+      .then(warmTransport)
+      .catch((error: unknown) => {
+        provisioning = null;
+        deps.log.error({ err: error }, 'provisioning contact points failed');
+        throw error;
+      });
     return provisioning;
+  };
+  // With contact points to deliver to, the HTTP client loads at start: loaded on the first
+  // delivery, it held the event loop for 100–250 ms while alerts waited.
+  const warmTransport = async () => {
+    if ((await registry.enabled()).length > 0) await loadUndici();
   };
 
   const test = async (cp: LoadedContactPoint, kind: TestKind, log: boolean): Promise<TestResult> => {
