@@ -69,10 +69,8 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
         } catch (error) {
           for (const job of chunk) results.set(job, { ok: false, error: error instanceof Error ? error.message : String(error) });
         }
-        // Requests that arrived meanwhile are answered before the next chunk; while they keep
-        // coming, alert state lags behind rather than the answers. After the last chunk there is
-        // nothing to hold back: the next claim may take what arrived meanwhile at once.
-        if (i + JOBS_PER_TRANSACTION >= jobs.length) break;
+        // Requests that arrived meanwhile are answered before the next chunk (or claim); while
+        // they keep coming, alert state lags behind rather than the answers.
         const pause = deps.busy() ? (performance.now() - started) * BUSY_PAUSE_FACTOR : 0;
         await new Promise((r) => (pause > 0 ? setTimeout(r, pause) : setImmediate(r)));
       }
