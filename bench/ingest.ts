@@ -643,21 +643,28 @@ export function startScriptNodeFlags(): string[] {
   return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];
 }
 
+/** What every benchmarked server runs with: loopback, a fixed token, no rate limits, quiet logs. */
+export function benchServerEnv(server: { port: number; dataDir: string; token: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    ALERTWIRE_PORT: String(server.port),
+    ALERTWIRE_HOST: HOST,
+    ALERTWIRE_DATA_DIR: server.dataDir,
+    ALERTWIRE_WEBHOOK_TOKEN: server.token,
+    ALERTWIRE_RATE_LIMIT_PER_IP: '0',
+    ALERTWIRE_RATE_LIMIT_GLOBAL: '0',
+    ALERTWIRE_LOG_LEVEL: 'warn',
+  };
+}
+
 export async function startAlertwire(settings: BenchSettings): Promise<BenchServer> {
   const { main, runtime } = buildAlertwire();
   const dataDir = mkdtempSync(join(tmpdir(), 'alertwire-bench-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    ALERTWIRE_PORT: String(port),
-    ALERTWIRE_HOST: HOST,
-    ALERTWIRE_DATA_DIR: dataDir,
-    ALERTWIRE_WEBHOOK_TOKEN: TOKEN,
-    ALERTWIRE_RATE_LIMIT_PER_IP: '0',
-    ALERTWIRE_RATE_LIMIT_GLOBAL: '0',
-    ALERTWIRE_LOG_LEVEL: 'warn',
+    ...benchServerEnv({ port, dataDir, token: TOKEN }),
     ALERTWIRE_SQLITE_SYNCHRONOUS: 'FULL',
     // Deliberately no DATABASE_URL / REDIS_URL / ALERTWIRE_CONFIG from the caller's environment;
     // BENCH_* variables pass through (for experiments with a patched build, see BENCH_MAIN).

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { buildAlertwire, cpuSeconds, freePort, log, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
+import { benchServerEnv, buildAlertwire, cpuSeconds, freePort, log, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'bench-notify-token-0123456789';
@@ -75,17 +75,8 @@ async function startServer(sinkUrl: string, fanout: number): Promise<{ origin: s
   writeFileSync(configFile, configYaml(sinkUrl, fanout));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
+    ...benchServerEnv({ port, dataDir, token: TOKEN }),
     ALERTWIRE_CONFIG: configFile,
-    ALERTWIRE_PORT: String(port),
-    ALERTWIRE_HOST: HOST,
-    ALERTWIRE_DATA_DIR: dataDir,
-    ALERTWIRE_WEBHOOK_TOKEN: TOKEN,
-    ALERTWIRE_RATE_LIMIT_PER_IP: '0',
-    ALERTWIRE_RATE_LIMIT_GLOBAL: '0',
-    ALERTWIRE_LOG_LEVEL: 'warn',
     // BENCH_SQLITE_SYNCHRONOUS=NORMAL shows what the fsync of every commit costs.
     ...(process.env.BENCH_SQLITE_SYNCHRONOUS ? { ALERTWIRE_SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS } : {}),
   };
@@ -121,6 +112,14 @@ async function post(pool: Pool, payload: string): Promise<number> {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function stopAll(pool: Pool, server: { child: ChildProcess; dataDir: string }, sink: SinkStats): Promise<void> {
+  await pool.destroy();
+  await stopChild(server.child, 10_000);
+  rmSync(server.dataDir, { recursive: true, force: true });
+  sink.server.closeAllConnections();
+  sink.server.close();
+}
 
 async function throughput(): Promise<Record<string, number>> {
   const notifications = envInt('BENCH_NOTIFY_NOTIFICATIONS', 2000);
@@ -160,11 +159,7 @@ async function throughput(): Promise<Record<string, number>> {
       ...(cpuUs !== null ? { server_cpu_us_per_delivery: Math.round(cpuUs) } : {}),
     };
   } finally {
-    await pool.destroy();
-    await stopChild(server.child, 10_000);
-    rmSync(server.dataDir, { recursive: true, force: true });
-    sink.server.closeAllConnections();
-    sink.server.close();
+    await stopAll(pool, server, sink);
   }
 }
 
@@ -206,11 +201,7 @@ async function latency(): Promise<Record<string, number>> {
       max_ms: round(lat[lat.length - 1] ?? NaN),
     };
   } finally {
-    await pool.destroy();
-    await stopChild(server.child, 10_000);
-    rmSync(server.dataDir, { recursive: true, force: true });
-    sink.server.closeAllConnections();
-    sink.server.close();
+    await stopAll(pool, server, sink);
   }
 }
 

@@ -52,7 +52,7 @@ export async function analyzeGroups(deps: AnalysisDeps, groups: readonly GroupRe
   let turn: Promise<unknown> = Promise.resolve();
   return Promise.all(
     groups.map((g) => {
-      turn = turn.then(() => new Promise((resolve) => setImmediate(resolve)));
+      turn = turn.then(nextTurn);
       return turn.then(() => analyzeOneGroup(deps, g, inputs, prepared, now));
     }),
   );

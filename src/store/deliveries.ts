@@ -2,7 +2,7 @@ import { sql, Transaction, type Generated, type Insertable, type RawBuilder, typ
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Store } from './database.js';
 import type { Database } from './tables.js';
-import { completeJobs } from './jobs.js';
+import { completeJobs, completeJobsSqlite } from './jobs.js';
 
 export type DeliveryState = 'pending' | 'paused' | 'delivered' | 'failed' | 'dropped';
 
@@ -134,9 +134,6 @@ function attemptStatements(raw: BetterSqlite3.Database) {
       `update deliveries set ${UPDATABLE.map((c) => `${c} = case when @has_${c} then @${c} else ${c} end`).join(', ')}, updated_at = @updated_at
        where id = @id and generation = @generation`,
     ),
-    complete: raw.prepare(
-      `update jobs set state = 'done', lease_owner = null, lease_expires_at = null, updated_at = ? where id = ? and lease_owner = ? and state = 'running'`,
-    ),
   };
 }
 
@@ -153,7 +150,7 @@ function recordAttemptsSqlite(
   if (!st) attemptPrepared.set(raw, (st = attemptStatements(raw)));
   const s = st;
   raw.transaction(() => {
-    for (const j of finished) s.complete.run(now, j.id, j.owner);
+    completeJobsSqlite(raw, finished, now);
     for (const a of attempts) {
       s.attempt.run({
         delivery_id: a.delivery_id,

@@ -1,4 +1,5 @@
 import type { Store } from './database.js';
+import { nextTurn } from '../jobs/turn.js';
 import { ingestNotifications, type InboundNotification, type IngestOptions, type IngestOutcome } from './ingest.js';
 
 interface Waiting {
@@ -35,7 +36,7 @@ export class GroupCommitter {
   async drain(): Promise<void> {
     while (this.writing || this.queue.length > 0 || this.scheduled) {
       if (this.writing) await this.writing;
-      else await new Promise((r) => setImmediate(r));
+      else await nextTurn();
     }
   }
 

@@ -12,7 +12,7 @@ import {
   type Trx,
 } from './alerts.js';
 import { insertExecutions, insertExecutionsQuery, type NewExecution } from './executions.js';
-import { announceJobs, completeJobs, enqueueJobs, type JobSpec } from './jobs.js';
+import { announceJobs, completeJobs, completeJobsSqlite, enqueueJobs, type JobSpec } from './jobs.js';
 import type { AlertRow, NotificationRow, ReceiptRow } from './tables.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -339,10 +339,6 @@ function sqliteStatements(raw: BetterSqlite3.Database) {
       `insert into jobs (kind, idempotency_key, payload, state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at)
        values (?, ?, ?, 'pending', 0, ?, ?, null, null, null, ?, ?) on conflict (idempotency_key) do nothing`,
     ),
-    complete: raw.prepare(
-      `update jobs set state = 'done', lease_owner = null, lease_expires_at = null, updated_at = ?
-       where id = ? and lease_owner = ? and state = 'running'`,
-    ),
   };
 }
 
@@ -371,8 +367,7 @@ function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRe
       s.job.run(j.kind, j.idempotencyKey, JSON.stringify(j.payload), j.maxAttempts ?? options.maxAttempts, j.runAt ?? now, now, now).changes;
     const jobs = [...ingestJobs(deferred), ...applied.jobs];
     const jobsEnqueued = jobs.reduce((n, j) => n + runJob(j), 0);
-    const completed = request.complete.reduce((n, j) => n + s.complete.run(now, j.id, j.owner).changes, 0);
-    assertLeasesHeld(completed, request.complete.length);
+    assertLeasesHeld(completeJobsSqlite(raw, request.complete, now), request.complete.length);
     return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
   })();
 }

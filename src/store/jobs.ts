@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Store } from './database.js';
 import type { Database, JobRow } from './tables.js';
 
@@ -163,6 +164,23 @@ export async function completeJobs(
     done += Number(r.numUpdatedRows);
   }
   return done;
+}
+
+const completeStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/**
+ * completeJobs for a synchronous SQLite transaction the caller runs on the raw connection
+ * (ingest, delivery attempts): a prepared statement, no await in between.
+ */
+export function completeJobsSqlite(raw: BetterSqlite3.Database, jobs: readonly { id: number; owner: string }[], now: number): number {
+  let statement = completeStatements.get(raw);
+  if (!statement) {
+    statement = raw.prepare(`update jobs set state = 'done', lease_owner = null, lease_expires_at = null, updated_at = ?
+      where id = ? and lease_owner = ? and state = 'running'`);
+    completeStatements.set(raw, statement);
+  }
+  const complete = statement;
+  return jobs.reduce((n, j) => n + complete.run(now, j.id, j.owner).changes, 0);
 }
 
 /**

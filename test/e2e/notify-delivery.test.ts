@@ -10,21 +10,11 @@ import { Webhook } from 'standardwebhooks';
 import { eventually } from '../support/app.js';
 import { DIALECTS } from '../support/dialects.js';
 import { fetchMetrics, metricValue } from '../support/child-server.js';
-import { call, createContactPoint, deliveries, notification, postAlerts, type DeliverySummary } from '../notify/api.js';
+import { call, createContactPoint, deliveries, notification, postAlerts, settled } from '../notify/api.js';
 import { FAST_RETRY, withApp } from '../notify/harness.js';
 
 const one = (name = 'A', extra: Record<string, string> = {}) => notification([{ labels: { alertname: name, severity: 'critical', ...extra } }]);
 
-async function settled(app: { url: string }, n = 1, query = ''): Promise<DeliverySummary[]> {
-  return eventually(
-    async () => {
-      const ds = await deliveries(app, query);
-      return ds.length >= n && ds.every((d) => d.state !== 'pending') ? ds : undefined;
-    },
-    15_000,
-    `${n} settled deliveries`,
-  );
-}
 
 for (const dialect of DIALECTS) {
   describe(`contact point delivery (${dialect})`, () => {

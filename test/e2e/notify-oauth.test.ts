@@ -6,9 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventually } from '../support/app.js';
 import { DIALECTS } from '../support/dialects.js';
-import { call, createContactPoint, deliveries, notification, postAlerts, type DeliverySummary } from '../notify/api.js';
+import { call, createContactPoint, deliveries, notification, postAlerts, settled } from '../notify/api.js';
 import { FAST_RETRY, withApp, type Harness } from '../notify/harness.js';
 import type { Answer, Received, Sink } from '../notify/sink.js';
 
@@ -20,16 +19,6 @@ const AUDIENCE = 'https://hooks.example';
 
 const one = (name: string) => notification([{ labels: { alertname: name } }]);
 
-async function settled(app: { url: string }, n: number, query = ''): Promise<DeliverySummary[]> {
-  return eventually(
-    async () => {
-      const ds = await deliveries(app, query);
-      return ds.length >= n && ds.every((d) => d.state !== 'pending') ? ds : undefined;
-    },
-    15_000,
-    `${n} settled deliveries`,
-  );
-}
 
 interface AttemptLog {
   attemptLog: { outcome: string; error: string | null; request: { headers: Record<string, string> } }[];

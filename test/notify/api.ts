@@ -1,5 +1,5 @@
 /** Admin API calls the notify tests make against a running app. */
-import { ADMIN_TOKEN, WEBHOOK_TOKEN, type RunningApp } from '../support/app.js';
+import { ADMIN_TOKEN, eventually, WEBHOOK_TOKEN, type RunningApp } from '../support/app.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -41,6 +41,18 @@ export async function deliveries(s: { url: string }, query = ''): Promise<Delive
 }
 
 /** An Alertmanager-style notification with the given label sets, all firing unless `status` says otherwise. */
+/** Waits until at least `n` deliveries exist and none of them is pending any more. */
+export async function settled(app: { url: string }, n = 1, query = ''): Promise<DeliverySummary[]> {
+  return eventually(
+    async () => {
+      const ds = await deliveries(app, query);
+      return ds.length >= n && ds.every((d) => d.state !== 'pending') ? ds : undefined;
+    },
+    15_000,
+    `${n} settled deliveries`,
+  );
+}
+
 export function notification(alerts: { labels: Record<string, string>; annotations?: Record<string, string>; status?: string }[], extra: Record<string, unknown> = {}) {
   return {
     version: '4',
