@@ -27,6 +27,7 @@
  *   BENCH_SQL_PROFILE=1    time every SQLite statement alertwire runs (a preload wrapping
  *                          better-sqlite3) and print the costliest to stderr
  *   BENCH_TSX=1            run src/main.ts through tsx instead of the compiled build
+ *   BENCH_NODE_FLAGS="…"   start the server with these node flags instead of those of `npm start`
  *   BENCH_MAIN=path        benchmark this entry point instead of building src/ (a before/after
  *                          comparison of a patch: build it elsewhere, point here)
  *
@@ -638,6 +639,9 @@ function sqlProfileSummary(rows: SqlStat[], windowS: number, top: number): strin
 
 /** The node flags of `npm start` (package.json), so the server runs as users start it. */
 export function startScriptNodeFlags(): string[] {
+  // BENCH_NODE_FLAGS tries other V8/Node flags without editing package.json.
+  const forced = process.env.BENCH_NODE_FLAGS;
+  if (forced !== undefined) return forced.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
   const words = (pkg.scripts?.start ?? '').split(/\s+/);
   return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { credentialsBanner } from './config/credentials.js';
+import { limitHeapGrowth } from './observability/heap.js';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
@@ -22,6 +23,7 @@ Options:
 `;
 
 async function serve(configPath: string | undefined): Promise<void> {
+  limitHeapGrowth();
   const config = loadConfig(configPath);
   const app = await createApp(config);
   await app.start();
@@ -49,6 +51,7 @@ async function migrate(configPath: string | undefined): Promise<void> {
     url: config.database.url,
     dataDir: config.data_dir,
     sqliteSynchronous: config.database.sqlite_synchronous,
+    sqliteCacheMib: config.database.sqlite_cache_mib,
     poolSize: 1,
   });
   try {

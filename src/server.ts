@@ -102,6 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     url: config.database.url,
     dataDir: config.data_dir,
     sqliteSynchronous: config.database.sqlite_synchronous,
+    sqliteCacheMib: config.database.sqlite_cache_mib,
     poolSize: config.database.pool_size,
   });
   const metrics = new Metrics(store);

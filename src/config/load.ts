@@ -40,6 +40,7 @@ const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'string'
   ['ALERTWIRE_RATE_LIMIT_GLOBAL', ['rate_limit', 'global'], 'integer'],
   ['ALERTWIRE_RATE_LIMIT_STORE', ['rate_limit', 'store'], 'string'],
   ['ALERTWIRE_SQLITE_SYNCHRONOUS', ['database', 'sqlite_synchronous'], 'string'],
+  ['ALERTWIRE_SQLITE_CACHE_MIB', ['database', 'sqlite_cache_mib'], 'integer'],
   ['DATABASE_URL', ['database', 'url'], 'string'],
   ['REDIS_URL', ['rate_limit', 'redis_url'], 'string'],
   // Comma-separated; a variable that is set replaces the file's whole list.

@@ -36,6 +36,12 @@ export const DatabaseConfig = Type.Object(
     sqlite_synchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL'), Type.Literal('OFF')], {
       default: 'FULL',
     }),
+    sqlite_cache_mib: Type.Integer({
+      minimum: 1,
+      maximum: 4096,
+      default: 4,
+      description: "SQLite's page cache in MiB; the OS file cache serves what it does not hold",
+    }),
     pool_size: Type.Integer({ minimum: 1, default: 10 }),
   },
   { additionalProperties: false, default: {} },

@@ -33,8 +33,12 @@ export interface StoreOptions {
   url: string;
   dataDir: string;
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** SQLite's page cache; better-sqlite3's build default (16 MiB) is most of a small server's memory. */
+  sqliteCacheMib?: number;
   poolSize: number;
 }
+
+const DEFAULT_SQLITE_CACHE_MIB = 4;
 
 /** pg, required only for a PostgreSQL URL: loading it costs ~15 MB of resident memory. */
 function loadPg(): typeof pg {
@@ -51,7 +55,7 @@ export function isPostgresUrl(url: string): boolean {
 export function openStore(options: StoreOptions): Store {
   if (isPostgresUrl(options.url)) return openPostgres(options);
   const file = options.url.startsWith('sqlite:') ? options.url.slice('sqlite:'.length) : `${options.dataDir}/alertwire.db`;
-  return openSqlite(file, options.sqliteSynchronous);
+  return openSqlite(file, options.sqliteSynchronous, options.sqliteCacheMib ?? DEFAULT_SQLITE_CACHE_MIB);
 }
 
 function openPostgres(options: StoreOptions): Store {
@@ -62,13 +66,14 @@ function openPostgres(options: StoreOptions): Store {
   return { db, dialect: 'postgres', pool, relaxed: (fn) => fn(db), close: () => db.destroy() };
 }
 
-function openSqlite(file: string, synchronous: string): Store {
+function openSqlite(file: string, synchronous: string, cacheMib: number): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma(`synchronous = ${synchronous}`);
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
+  raw.pragma(`cache_size = -${Math.round(cacheMib * 1024)}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return {
     db,

@@ -36,6 +36,13 @@ describe('configuration', () => {
     assert.equal(c.webhook.limited_status, 429);
     assert.equal(c.server.body_limit, 1024 * 1024);
     assert.equal(c.database.sqlite_synchronous, 'FULL');
+    assert.equal(c.database.sqlite_cache_mib, 4);
+  });
+
+  it('takes the SQLite page cache size from ALERTWIRE_SQLITE_CACHE_MIB and refuses zero', () => {
+    assert.equal(loadConfig(undefined, { ALERTWIRE_SQLITE_CACHE_MIB: '64' }).database.sqlite_cache_mib, 64);
+    const error = configError(() => loadConfig(yamlFile('database:\n  sqlite_cache_mib: 0\n'), {}));
+    assert.match(error.message, /:2:\d+: database\.sqlite_cache_mib: /);
   });
 
   it('reads the file and lets environment variables override it', () => {
