@@ -69,8 +69,48 @@ export async function insertDeliveries(trx: AnyTrx, rows: readonly DeliveryRow[]
   }
 }
 
+const DELIVERY_COLUMNS = [
+  'id', 'contact_point_id', 'kind', 'state', 'generation', 'status', 'alert_count', 'summary', 'notification', 'body', 'content_type',
+  'attempts', 'created_at', 'series_started_at', 'updated_at', 'next_attempt_at', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at',
+] as const satisfies readonly (keyof DeliveriesTable)[];
+
+const deliveryStatements = new WeakMap<BetterSqlite3.Database, { insert: BetterSqlite3.Statement; byId: BetterSqlite3.Statement }>();
+
+function deliveryStatementsOf(raw: BetterSqlite3.Database) {
+  let statements = deliveryStatements.get(raw);
+  if (!statements) {
+    statements = {
+      insert: raw.prepare(
+        `insert into deliveries (${DELIVERY_COLUMNS.join(', ')}) values (${DELIVERY_COLUMNS.map((c) => `@${c}`).join(', ')})
+         on conflict (id) do nothing`,
+      ),
+      byId: raw.prepare('select * from deliveries where id = ?'),
+    };
+    deliveryStatements.set(raw, statements);
+  }
+  return statements;
+}
+
+/** insertDeliveries inside a synchronous SQLite transaction on the raw connection. */
+export function insertDeliveriesSqlite(raw: BetterSqlite3.Database, rows: readonly DeliveryRow[]): void {
+  const { insert } = deliveryStatementsOf(raw);
+  for (const row of rows) insert.run(row);
+}
+
 export async function loadDeliveries(store: Store, ids: readonly string[]): Promise<Map<string, DeliveryRow>> {
   const found = new Map<string, DeliveryRow>();
+  const raw = store.sqlite;
+  if (raw) {
+    // Point lookups by primary key through one prepared statement; the lock keeps Kysely's queries out meanwhile.
+    return store.db.connection().execute(async () => {
+      const { byId } = deliveryStatementsOf(raw);
+      for (const id of ids) {
+        const row = byId.get(id) as DeliveryRow | undefined;
+        if (row) found.set(row.id, row);
+      }
+      return found;
+    });
+  }
   for (let i = 0; i < ids.length; i += CHUNK) {
     const rows = await store.db.selectFrom('deliveries').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute();
     for (const row of rows) found.set(row.id, row);

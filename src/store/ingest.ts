@@ -12,7 +12,7 @@ import {
   type Trx,
 } from './alerts.js';
 import { insertExecutions, insertExecutionsQuery, type NewExecution } from './executions.js';
-import { announceJobs, completeJobs, completeJobsSqlite, enqueueJobs, type JobSpec } from './jobs.js';
+import { announceJobs, completeJobs, completeJobsSqlite, enqueueJobs, enqueueJobsSqlite, type JobSpec } from './jobs.js';
 import type { AlertRow, NotificationRow, ReceiptRow } from './tables.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -335,10 +335,6 @@ function sqliteStatements(raw: BetterSqlite3.Database) {
        on conflict (fingerprint, starts_at) do update set ends_at = excluded.ends_at, status = excluded.status,
          last_received = excluded.last_received, received_count = occurrences.received_count + excluded.received_count`,
     ),
-    job: raw.prepare(
-      `insert into jobs (kind, idempotency_key, payload, state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at)
-       values (?, ?, ?, 'pending', 0, ?, ?, null, null, null, ?, ?) on conflict (idempotency_key) do nothing`,
-    ),
   };
 }
 
@@ -363,10 +359,8 @@ function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRe
       if (n.deferApply) deferred.push({ id: Number(lastInsertRowid), alerts: n.alerts.length });
     }
     const applied = applySqlite(store, raw, s, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options, now);
-    const runJob = (j: JobSpec) =>
-      s.job.run(j.kind, j.idempotencyKey, JSON.stringify(j.payload), j.maxAttempts ?? options.maxAttempts, j.runAt ?? now, now, now).changes;
     const jobs = [...ingestJobs(deferred), ...applied.jobs];
-    const jobsEnqueued = jobs.reduce((n, j) => n + runJob(j), 0);
+    const jobsEnqueued = enqueueJobsSqlite(raw, jobs, now, options.maxAttempts);
     assertLeasesHeld(completeJobsSqlite(raw, request.complete, now), request.complete.length);
     return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
   })();

@@ -59,6 +59,25 @@ export async function enqueueJobs(
   return inserted;
 }
 
+const enqueueStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/** enqueueJobs inside a synchronous SQLite transaction on the raw connection: one prepared statement. */
+export function enqueueJobsSqlite(raw: BetterSqlite3.Database, specs: readonly JobSpec[], now: number, defaultMaxAttempts: number): number {
+  let statement = enqueueStatements.get(raw);
+  if (!statement) {
+    statement = raw.prepare(
+      `insert into jobs (kind, idempotency_key, payload, state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at)
+       values (?, ?, ?, 'pending', 0, ?, ?, null, null, null, ?, ?) on conflict (idempotency_key) do nothing`,
+    );
+    enqueueStatements.set(raw, statement);
+  }
+  const insert = statement;
+  return specs.reduce(
+    (n, s) => n + insert.run(s.kind, s.idempotencyKey, JSON.stringify(s.payload), s.maxAttempts ?? defaultMaxAttempts, s.runAt ?? now, now, now).changes,
+    0,
+  );
+}
+
 /**
  * Takes up to `limit` due jobs for `owner` with a lease. A running job whose lease expired
  * (its worker died) is due again. PostgreSQL skips rows other replicas hold locked. Expired
@@ -68,20 +87,25 @@ export async function enqueueJobs(
  */
 export async function claimDueJobs(store: Store, options: ClaimOptions): Promise<ClaimedJob[]> {
   // A lease lost to a power cut only means the job is claimed again.
-  return store.relaxed((db) => claimIn(db, store.dialect, options));
+  return store.relaxed(async (db) => {
+    const claim = store.sqlite ? sqliteClaims(store.sqlite) : kyselyClaims(db, store.dialect);
+    return claimIn(claim, options);
+  });
 }
 
-async function claimIn(db: Kysely<Database>, dialect: Store['dialect'], options: ClaimOptions): Promise<ClaimedJob[]> {
+/** The two claiming statements, per dialect: jobs whose lease expired, and due pending jobs of one kind (or any). */
+interface Claims {
+  expired(kinds: readonly string[], options: ClaimOptions, limit: number): JobRow[] | Promise<JobRow[]>;
+  pending(kind: string | null, options: ClaimOptions, limit: number): JobRow[] | Promise<JobRow[]>;
+}
+
+async function claimIn(claim: Claims, options: ClaimOptions): Promise<ClaimedJob[]> {
   const kinds = options.kinds ?? [];
-  const claimed =
-    options.includeExpired === false
-      ? []
-      : await claimWhere(db, dialect, sql`state = 'running' and lease_expires_at < ${options.now} ${kindIn(kinds)}`, sql`lease_expires_at`, options, options.limit);
+  const claimed = options.includeExpired === false ? [] : await claim.expired(kinds, options, options.limit);
   const order = kinds.length === 0 ? [null] : rotate(kinds, options.firstKind ?? 0);
   for (const kind of order) {
     if (claimed.length >= options.limit) break;
-    const only = kind === null ? sql`` : sql`and kind = ${kind}`;
-    claimed.push(...(await claimWhere(db, dialect, sql`state = 'pending' and run_at <= ${options.now} ${only}`, sql`run_at, id`, options, options.limit - claimed.length)));
+    claimed.push(...(await claim.pending(kind, options, options.limit - claimed.length)));
   }
   // UPDATE … RETURNING does not keep the subquery's order.
   const rows = claimed.sort((a, b) => a.run_at - b.run_at || Number(a.id) - Number(b.id));
@@ -94,10 +118,6 @@ async function claimIn(db: Kysely<Database>, dialect: Store['dialect'], options:
     owner: options.owner,
     createdAt: row.created_at,
   }));
-}
-
-function kindIn(kinds: readonly string[]): RawBuilder<unknown> {
-  return kinds.length > 0 ? sql`and kind in (${sql.join(kinds)})` : sql``;
 }
 
 function rotate<T>(items: readonly T[], start: number): T[] {
@@ -118,26 +138,68 @@ export interface ClaimOptions {
   includeExpired?: boolean;
 }
 
-async function claimWhere(
-  db: Kysely<Database>,
-  dialect: Store['dialect'],
-  condition: RawBuilder<unknown>,
-  order: RawBuilder<unknown>,
-  options: ClaimOptions,
-  limit: number,
-): Promise<JobRow[]> {
+function kyselyClaims(db: Kysely<Database>, dialect: Store['dialect']): Claims {
   const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  const result = await sql<JobRow>`
-    update jobs set state = 'running', lease_owner = ${options.owner}, lease_expires_at = ${options.now + options.leaseMs},
-      attempts = attempts + 1, updated_at = ${options.now}
-    where id in (
-      select id from jobs where ${condition}
-      order by ${order}
-      limit ${limit}
-      ${lock}
-    )
-    returning *`.execute(db);
-  return result.rows;
+  const claimWhere = async (condition: RawBuilder<unknown>, order: RawBuilder<unknown>, options: ClaimOptions, limit: number) => {
+    const result = await sql<JobRow>`
+      update jobs set state = 'running', lease_owner = ${options.owner}, lease_expires_at = ${options.now + options.leaseMs},
+        attempts = attempts + 1, updated_at = ${options.now}
+      where id in (
+        select id from jobs where ${condition}
+        order by ${order}
+        limit ${limit}
+        ${lock}
+      )
+      returning *`.execute(db);
+    return result.rows;
+  };
+  return {
+    expired: (kinds, options, limit) => {
+      const kindIn = kinds.length > 0 ? sql`and kind in (${sql.join(kinds)})` : sql``;
+      return claimWhere(sql`state = 'running' and lease_expires_at < ${options.now} ${kindIn}`, sql`lease_expires_at`, options, limit);
+    },
+    pending: (kind, options, limit) => {
+      const only = kind === null ? sql`` : sql`and kind = ${kind}`;
+      return claimWhere(sql`state = 'pending' and run_at <= ${options.now} ${only}`, sql`run_at, id`, options, limit);
+    },
+  };
+}
+
+const sqliteClaimStatements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * The same statements prepared once on the SQLite connection: building them through Kysely at
+ * every claim was a tenth of a delivery's cost. Callers hold the connection (store.relaxed).
+ */
+function sqliteClaims(raw: BetterSqlite3.Database): Claims {
+  let cache = sqliteClaimStatements.get(raw);
+  if (!cache) sqliteClaimStatements.set(raw, (cache = new Map()));
+  const statements = cache;
+  const prepared = (condition: string, order: string): BetterSqlite3.Statement => {
+    const key = `${condition}|${order}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = raw.prepare(`update jobs set state = 'running', lease_owner = ?, lease_expires_at = ?,
+        attempts = attempts + 1, updated_at = ?
+        where id in (select id from jobs where ${condition} order by ${order} limit ?)
+        returning *`);
+      statements.set(key, statement);
+    }
+    return statement;
+  };
+  const lease = (o: ClaimOptions) => [o.owner, o.now + o.leaseMs, o.now] as const;
+  return {
+    expired: (kinds, options, limit) => {
+      // One statement per number of kinds: a runner always asks with the same list.
+      const kindIn = kinds.length > 0 ? `and kind in (${kinds.map(() => '?').join(', ')})` : '';
+      const statement = prepared(`state = 'running' and lease_expires_at < ? ${kindIn}`, 'lease_expires_at');
+      return statement.all(...lease(options), options.now, ...kinds, limit) as JobRow[];
+    },
+    pending: (kind, options, limit) => {
+      const statement = prepared(`state = 'pending' and run_at <= ?${kind === null ? '' : ' and kind = ?'}`, 'run_at, id');
+      return statement.all(...lease(options), options.now, ...(kind === null ? [] : [kind]), limit) as JobRow[];
+    },
+  };
 }
 
 /**
