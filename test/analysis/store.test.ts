@@ -50,6 +50,34 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(inputs.firing.map((r) => r.fingerprint).sort(), ['a', 'b']);
     });
 
+    it('reads as firing the newest alerts that share any of alertname, instance, namespace or job, up to the limit', async () => {
+      const fresh = await testDatabase(dialect);
+      const other = await fresh.open();
+      try {
+        const options = { dedupWindowMs: 0, maxAttempts: 3, planJobs: () => [], now: () => T0 };
+        const at = (minutesAgo: number) => T0 - minutesAgo * 60_000;
+        const alerts = [
+          alert('me', { alertname: 'Slow', instance: 'h1', namespace: 'shop', job: 'api' }, at(50)),
+          alert('name1', { alertname: 'Slow', instance: 'h9' }, at(40)),
+          alert('inst1', { alertname: 'Other', instance: 'h1' }, at(5)),
+          alert('ns1', { alertname: 'Other2', namespace: 'shop' }, at(30)),
+          alert('job1', { alertname: 'Other3', job: 'api' }, at(1)),
+          alert('job2', { alertname: 'Other4', job: 'api' }, at(45)),
+          alert('gone', { alertname: 'Slow', instance: 'h1' }, at(2), 'resolved'),
+          alert('stranger', { alertname: 'Else', instance: 'h7', job: 'db' }, at(0)),
+        ];
+        await ingestNotifications(other, [{ source: 'webhook', format: 'alertmanager', remoteAddr: '', body: '{}', receivedAt: T0, alerts }], options);
+        const newest = async (firingLimit: number) =>
+          (await loadAnalysisInputs(other, ['me'], { occurrencesPerAlert: 10, firingLimit })).firing.map((r) => r.fingerprint);
+        // Newest first, each key's matches merged; resolved and unrelated alerts are not firing neighbours.
+        assert.deepEqual(await newest(3), ['job1', 'inst1', 'ns1']);
+        assert.deepEqual(await newest(100), ['job1', 'inst1', 'ns1', 'name1', 'job2', 'me']);
+      } finally {
+        await other.close();
+        await fresh.drop();
+      }
+    });
+
     it('stores one group analysis and a report per alert, read back as views and as the list', async () => {
       const [result] = await analyzeGroups(deps, [{ id: 'g1', groupKey: 'k', externalURL: '', alerts: [{ fingerprint: 'a', startsAt: T0 - 600_000 }, { fingerprint: 'b', startsAt: T0 - 300_000 }] }], T0);
       assert.ok(result?.ok);
