@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { actJobKind } from './actions/act-job.js';
 import { provisionReceivers } from './actions/receiver-service.js';
@@ -21,7 +21,7 @@ import { RateLimits } from './intake/rate-limit.js';
 import { reportUrl, webhookRoutes } from './intake/webhook.js';
 import { WorkerPool } from './jobs/pool.js';
 import { LoopLoad } from './jobs/loop-load.js';
-import { JobRunner } from './jobs/runner.js';
+import { JobRunner, type JobKind, type RunnerOptions } from './jobs/runner.js';
 import { ingestJobKind } from './intake/ingest-job.js';
 import { DELIVER } from './notify/deliver-job.js';
 import { FLUSH } from './notify/flush-job.js';
@@ -86,6 +86,59 @@ function loggerOptions(config: Config, stream?: { write(line: string): void }) {
  * held back by intake the way analyses are, or alert-in → first attempt would wait on it.
  */
 const NOTIFY_KINDS = [ROUTE, FLUSH, DELIVER];
+
+type RunnerBase = Omit<RunnerOptions, 'kinds' | 'excludeKinds' | 'busy'>;
+
+/** The three runners: applying alerts, analyses and actions, and notifications, each paced its own way. */
+function jobRunners(store: Store, kinds: JobKind[], base: RunnerBase, options: { busy: () => boolean; deliveryConcurrency: number }): WorkerPool {
+  return new WorkerPool([
+    // One claim at a time, oldest first: a resolve must not be applied before its firing. The
+    // kind paces itself while requests keep the loop busy.
+    new JobRunner(store, kinds, { ...base, kinds: [INGEST_JOB], concurrency: 1, minClaimIntervalMs: 2 }),
+    // Analyses (up to 50 ms for a group of 100) and actions take the loop's spare time;
+    // deliveries (waiting on other servers) need not.
+    new JobRunner(store, kinds, { ...base, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy: options.busy, busyClaimIntervalMs: 250, busyBatchSize: 1 }),
+    new JobRunner(store, kinds, { ...base, kinds: NOTIFY_KINDS, concurrency: options.deliveryConcurrency }),
+  ]);
+}
+
+/** A Redis client for shared rate limits, when configured; its outages fall back to memory. */
+function redisFor(config: Config, log: FastifyBaseLogger): Redis | undefined {
+  if (config.rate_limit.store !== 'redis' || !config.rate_limit.redis_url) return undefined;
+  const redis = new (loadOptional<typeof import('ioredis')>('ioredis').Redis)(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => log.warn({ err: error }, 'redis unavailable; rate limits fall back to memory'));
+  return redis;
+}
+
+/** The OpenAPI document and a JSON parser that keeps the raw body (signatures are over the bytes). */
+async function registerApiBasics(http: FastifyInstance): Promise<void> {
+  await http.register(swagger, {
+    openapi: {
+      info: { title: 'alertwire', version: '0.1.0', description: 'Webhook hub for alerts: intake, reports, receivers, contact points' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  http.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  const parseJson = http.getDefaultJsonParser('error', 'error');
+  http.removeContentTypeParser('application/json');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    parseJson(request, body as string, done);
+  });
+}
+
+/** Drops raw notifications and finished jobs past their retention; a failure waits for the next round. */
+function retentionPurge(store: Store, config: Config, now: () => number, log: FastifyBaseLogger): () => Promise<void> {
+  return async () => {
+    try {
+      const t = now();
+      await purgeRawNotifications(store, t - config.retention.raw_notifications * 1000, config.retention.raw_notifications_max);
+      await purgeFinishedJobs(store, t - config.retention.finished_jobs * 1000);
+    } catch (error) {
+      log.warn({ err: error }, 'retention purge failed');
+    }
+  };
+}
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? Date.now;
@@ -156,20 +209,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const busy = () => load.busy();
   const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: (kinds) => runner.wake(kinds), busy });
   const kinds = [ingest, analysis.jobKind, act, ...notifier.jobKinds];
-  const runner = new WorkerPool([
-    // One claim at a time, oldest first: a resolve must not be applied before its firing. The
-    // kind paces itself while requests keep the loop busy.
-    new JobRunner(store, kinds, { ...runnerOptions, kinds: [INGEST_JOB], concurrency: 1, minClaimIntervalMs: 2 }),
-    // Analyses (up to 50 ms for a group of 100) and actions take the loop's spare time;
-    // deliveries (waiting on other servers) need not.
-    new JobRunner(store, kinds, { ...runnerOptions, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy, busyClaimIntervalMs: 250, busyBatchSize: 1 }),
-    new JobRunner(store, kinds, { ...runnerOptions, kinds: NOTIFY_KINDS, concurrency: config.jobs.delivery_concurrency }),
-  ]);
+  const runner = jobRunners(store, kinds, runnerOptions, { busy, deliveryConcurrency: config.jobs.delivery_concurrency });
   const committer = new GroupCommitter(store, ingestOptions, (kinds) => runner.wake(kinds));
-  const redis = config.rate_limit.store === 'redis' && config.rate_limit.redis_url
-    ? new (loadOptional<typeof import('ioredis')>('ioredis').Redis)(config.rate_limit.redis_url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    : undefined;
-  redis?.on('error', (error) => log.warn({ err: error }, 'redis unavailable; rate limits fall back to memory'));
+  const redis = redisFor(config, log);
   const rateLimits = await RateLimits.create(
     {
       perIp: config.rate_limit.per_ip,
@@ -182,19 +224,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
 
   installErrorHandler(http);
-  await http.register(swagger, {
-    openapi: {
-      info: { title: 'alertwire', version: '0.1.0', description: 'Webhook hub for alerts: intake, reports, receivers, contact points' },
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  http.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => http.swagger());
-  const parseJson = http.getDefaultJsonParser('error', 'error');
-  http.removeContentTypeParser('application/json');
-  http.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    request.rawBody = body as string;
-    parseJson(request, body as string, done);
-  });
+  await registerApiBasics(http);
   await http.register(healthRoutes, { store, metrics, readiness, aiService: analysis.aiService });
   await http.register(webhookRoutes, {
     committer,
@@ -234,15 +264,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await http.register(reportApiRoutes, { store, reportUrl: (fp: string) => reportUrl(externalUrl(), fp) });
 
   let retention: NodeJS.Timeout | null = null;
-  const purge = async () => {
-    try {
-      const t = now();
-      await purgeRawNotifications(store, t - config.retention.raw_notifications * 1000, config.retention.raw_notifications_max);
-      await purgeFinishedJobs(store, t - config.retention.finished_jobs * 1000);
-    } catch (error) {
-      log.warn({ err: error }, 'retention purge failed');
-    }
-  };
+  const purge = retentionPurge(store, config, now, log);
 
   return {
     http,
