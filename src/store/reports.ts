@@ -172,32 +172,21 @@ function normalizeNumbers(row: Record<string, unknown>): Record<string, unknown>
 }
 
 /**
- * The newest `limit` firing alerts sharing any key with the alerts, one query per key. Each
- * walks its (status, key, starts_at) index newest first and stops at `limit`, so the work is
- * bounded however many alerts fire, and the loop is yielded between keys. One OR over the four
- * keys read and sorted every match: 15 ms a batch with 10,000 alerts firing under one name.
- * The newest `limit` of the union are the newest `limit` overall: an alert among those is
- * among the newest `limit` of each key it matches.
+ * One statement for the four keys: the firing rows are read once (the status index bounds the
+ * scan), instead of once per key that matches them.
  */
 async function firingSharing(store: Store, alerts: readonly AlertRow[], limit: number): Promise<FiringRow[]> {
-  const found = new Map<string, FiringRow>();
-  for (const key of ['alertname', 'instance', 'namespace', 'job'] as const) {
-    const values = [...new Set(alerts.map((a) => a[key]).filter((v): v is string => v !== null))].slice(0, 500);
-    if (values.length === 0) continue;
-    const rows = await store.db
-      .selectFrom('alerts')
-      .select(['fingerprint', 'alertname', 'namespace', 'instance', 'job', 'labels', 'starts_at', 'status'])
-      .where('status', '=', 'firing')
-      .where(key, 'in', values)
-      .orderBy('starts_at', 'desc')
-      .limit(limit)
-      .execute();
-    for (const row of rows) found.set(row.fingerprint, row);
-    await nextTurn();
-  }
-  return [...found.values()]
-    .sort((a, b) => b.starts_at - a.starts_at || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0))
-    .slice(0, limit);
+  const values = (key: 'alertname' | 'instance' | 'namespace' | 'job') => [...new Set(alerts.map((a) => a[key]).filter((v): v is string => v !== null))].slice(0, 500);
+  const keys = (['alertname', 'instance', 'namespace', 'job'] as const).map((key) => ({ key, values: values(key) })).filter((k) => k.values.length > 0);
+  if (keys.length === 0) return [];
+  return store.db
+    .selectFrom('alerts')
+    .select(['fingerprint', 'alertname', 'namespace', 'instance', 'job', 'labels', 'starts_at', 'status'])
+    .where('status', '=', 'firing')
+    .where((eb) => eb.or(keys.map((k) => eb(k.key, 'in', k.values))))
+    .orderBy('starts_at', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
