@@ -14,6 +14,7 @@ import type { ClaimedJob } from '../store/jobs.js';
 import type { NotificationRow } from '../store/tables.js';
 import { alertsOf, notificationMeta } from './webhook.js';
 import { validateWebhookPayload } from './payload.js';
+import { nextTurn } from '../jobs/turn.js';
 
 export interface IngestJobDeps {
   store: Store;
@@ -72,7 +73,7 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
         // Requests that arrived meanwhile are answered before the next chunk (or claim); while
         // they keep coming, alert state lags behind rather than the answers.
         const pause = deps.busy() ? (performance.now() - started) * BUSY_PAUSE_FACTOR : 0;
-        await new Promise((r) => (pause > 0 ? setTimeout(r, pause) : setImmediate(r)));
+        await (pause > 0 ? new Promise((r) => setTimeout(r, pause)) : nextTurn());
       }
       return jobs.map((j) => results.get(j) ?? { ok: false, error: 'not applied' });
     },

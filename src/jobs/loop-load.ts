@@ -25,11 +25,6 @@ export class LoopLoad {
     this.timer = null;
   }
 
-  /** Utilisation of the loop over the last sample period, 0…1. */
-  utilization(): number {
-    return this.recent;
-  }
-
   /** True when the loop was busier than the threshold over the last sample period. */
   busy(): boolean {
     return this.recent > this.threshold;

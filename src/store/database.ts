@@ -84,15 +84,33 @@ function openSqlite(file: string, synchronous: string, cacheMib: number): Store 
   };
 }
 
-/** Holds the single connection so the pragma cannot leak to another caller's statements. */
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * The statement for `text`, prepared once per SQLite connection. For the hot paths that run on
+ * the raw connection (ingest, claims, routing, attempt logs): they build no SQL and prepare
+ * nothing twice. Callers hold the connection (db.connection() or store.relaxed).
+ */
+export function statementOn(raw: BetterSqlite3.Database, text: string): BetterSqlite3.Statement {
+  let cache = statements.get(raw);
+  if (!cache) statements.set(raw, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) cache.set(text, (statement = raw.prepare(text)));
+  return statement;
+}
+
+/**
+ * Holds the single connection so the pragma cannot leak to another caller's statements. The
+ * pragmas are prepared once: raw.pragma() prepared them anew at every claim and completion.
+ */
 function relaxedOn(db: Kysely<Database>, raw: BetterSqlite3.Database): Store['relaxed'] {
   return (fn) =>
     db.connection().execute(async (conn) => {
-      raw.pragma('synchronous = NORMAL');
+      statementOn(raw, 'pragma synchronous = NORMAL').run();
       try {
         return await fn(conn);
       } finally {
-        raw.pragma('synchronous = FULL');
+        statementOn(raw, 'pragma synchronous = FULL').run();
       }
     });
 }

@@ -1,6 +1,6 @@
 import { sql, Transaction, type Generated, type Insertable, type RawBuilder, type Selectable } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Store } from './database.js';
+import { statementOn, type Store } from './database.js';
 import type { Database } from './tables.js';
 import { completeJobs, completeJobsSqlite } from './jobs.js';
 
@@ -74,26 +74,12 @@ const DELIVERY_COLUMNS = [
   'attempts', 'created_at', 'series_started_at', 'updated_at', 'next_attempt_at', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at',
 ] as const satisfies readonly (keyof DeliveriesTable)[];
 
-const deliveryStatements = new WeakMap<BetterSqlite3.Database, { insert: BetterSqlite3.Statement; byId: BetterSqlite3.Statement }>();
-
-function deliveryStatementsOf(raw: BetterSqlite3.Database) {
-  let statements = deliveryStatements.get(raw);
-  if (!statements) {
-    statements = {
-      insert: raw.prepare(
-        `insert into deliveries (${DELIVERY_COLUMNS.join(', ')}) values (${DELIVERY_COLUMNS.map((c) => `@${c}`).join(', ')})
-         on conflict (id) do nothing`,
-      ),
-      byId: raw.prepare('select * from deliveries where id = ?'),
-    };
-    deliveryStatements.set(raw, statements);
-  }
-  return statements;
-}
+const INSERT_DELIVERY = `insert into deliveries (${DELIVERY_COLUMNS.join(', ')}) values (${DELIVERY_COLUMNS.map((c) => `@${c}`).join(', ')})
+  on conflict (id) do nothing`;
 
 /** insertDeliveries inside a synchronous SQLite transaction on the raw connection. */
 export function insertDeliveriesSqlite(raw: BetterSqlite3.Database, rows: readonly DeliveryRow[]): void {
-  const { insert } = deliveryStatementsOf(raw);
+  const insert = statementOn(raw, INSERT_DELIVERY);
   for (const row of rows) insert.run(row);
 }
 
@@ -103,7 +89,7 @@ export async function loadDeliveries(store: Store, ids: readonly string[]): Prom
   if (raw) {
     // Point lookups by primary key through one prepared statement; the lock keeps Kysely's queries out meanwhile.
     return store.db.connection().execute(async () => {
-      const { byId } = deliveryStatementsOf(raw);
+      const byId = statementOn(raw, 'select * from deliveries where id = ?');
       for (const id of ids) {
         const row = byId.get(id) as DeliveryRow | undefined;
         if (row) found.set(row.id, row);
@@ -160,25 +146,16 @@ export async function recordAttempts(
 
 const UPDATABLE = ['state', 'attempts', 'body', 'content_type', 'next_attempt_at', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at'] as const;
 
-/** The statements of one SQLite connection, prepared once: a delivery's hot path builds no SQL. */
-function attemptStatements(raw: BetterSqlite3.Database) {
-  return {
-    attempt: raw.prepare(
-      `insert into delivery_attempts (delivery_id, contact_point_id, attempt, started_at, duration_ms, outcome, request, request_body,
-         response_status, response_headers, response_body, error)
-       values (@delivery_id, @contact_point_id, @attempt, @started_at, @duration_ms, @outcome, @request, @request_body,
-         @response_status, @response_headers, @response_body, @error)`,
-    ),
-    // Each column changes only when the update names it (has_<column> = 1); null is a value to set.
-    update: raw.prepare(
-      `update deliveries set ${UPDATABLE.map((c) => `${c} = case when @has_${c} then @${c} else ${c} end`).join(', ')}, updated_at = @updated_at
-       where id = @id and generation = @generation`,
-    ),
-  };
-}
+const INSERT_ATTEMPT = `insert into delivery_attempts (delivery_id, contact_point_id, attempt, started_at, duration_ms, outcome, request, request_body,
+    response_status, response_headers, response_body, error)
+  values (@delivery_id, @contact_point_id, @attempt, @started_at, @duration_ms, @outcome, @request, @request_body,
+    @response_status, @response_headers, @response_body, @error)`;
 
-const attemptPrepared = new WeakMap<BetterSqlite3.Database, ReturnType<typeof attemptStatements>>();
+/** Each column changes only when the update names it (has_<column> = 1); null is a value to set. */
+const UPDATE_DELIVERY = `update deliveries set ${UPDATABLE.map((c) => `${c} = case when @has_${c} then @${c} else ${c} end`).join(', ')}, updated_at = @updated_at
+  where id = @id and generation = @generation`;
 
+/** recordAttempts on SQLite: prepared statements in one synchronous transaction, a delivery's hot path builds no SQL. */
 function recordAttemptsSqlite(
   raw: BetterSqlite3.Database,
   attempts: readonly NewAttempt[],
@@ -186,13 +163,12 @@ function recordAttemptsSqlite(
   finished: readonly { id: number; owner: string }[],
   now: number,
 ): void {
-  let st = attemptPrepared.get(raw);
-  if (!st) attemptPrepared.set(raw, (st = attemptStatements(raw)));
-  const s = st;
+  const insertAttempt = statementOn(raw, INSERT_ATTEMPT);
+  const update = statementOn(raw, UPDATE_DELIVERY);
   raw.transaction(() => {
     completeJobsSqlite(raw, finished, now);
     for (const a of attempts) {
-      s.attempt.run({
+      insertAttempt.run({
         delivery_id: a.delivery_id,
         contact_point_id: a.contact_point_id,
         attempt: a.attempt,
@@ -214,7 +190,7 @@ function recordAttemptsSqlite(
         params[`has_${c}`] = value === undefined ? 0 : 1;
         params[c] = value ?? null;
       }
-      s.update.run(params);
+      update.run(params);
     }
   })();
 }

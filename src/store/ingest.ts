@@ -1,5 +1,5 @@
 import type { Alert } from '../model/alert.js';
-import type { Store } from './database.js';
+import { statementOn, type Store } from './database.js';
 import {
   alertRowFrom,
   loadAlertsForUpdate,
@@ -229,16 +229,20 @@ function write(store: Store, request: WriteRequest, options: IngestOptions): Pro
   }
   return store.db.transaction().execute(async (trx) => {
     const now = options.now();
-    const deferred = request.append.filter((n) => n.deferApply);
-    await insertRawNotifications(trx, request.append.filter((n) => !n.deferApply));
-    const ids = await insertRawNotifications(trx, deferred);
-    const applied = await applyKysely(trx, store, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options);
-    const jobs = [...ingestJobs(deferred.map((n, i) => ({ id: ids[i] ?? 0, alerts: n.alerts.length }))), ...applied.jobs];
+    const ids = await insertRawNotifications(trx, request.append);
+    const deferred = request.append.flatMap((n, i) => (n.deferApply ? [{ id: ids[i] ?? 0, alerts: n.alerts.length }] : []));
+    const applied = await applyKysely(trx, store, toApplyNow(request), options);
+    const jobs = [...ingestJobs(deferred), ...applied.jobs];
     const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
     assertLeasesHeld(await completeJobs(trx, request.complete, now), request.complete.length);
     if (jobsEnqueued > 0) await announceJobs(trx, store);
     return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
   });
+}
+
+/** The notifications a write applies in its own transaction: those stored earlier, then the new ones not deferred. */
+function toApplyNow(request: WriteRequest): InboundNotification[] {
+  return [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)];
 }
 
 function kindsOf(jobs: readonly JobSpec[]): string[] {
@@ -312,34 +316,36 @@ const ALERT_COLUMNS = [
   'starts_at', 'ends_at', 'source', 'first_seen', 'last_seen', 'last_change', 'received_count', 'occurrence_count',
 ] as const;
 
-/** The ingest statements of one SQLite connection, prepared once. */
+/** The SQL of the ingest transaction on SQLite, built once. */
+const INGEST_SQL = {
+  alert: 'select * from alerts where fingerprint = ?',
+  receipt: 'select * from receipts where source = ? and fingerprint = ?',
+  notification: 'insert into notifications (received_at, source, format, remote_addr, alert_count, body) values (?, ?, ?, ?, ?, ?)',
+  upsertAlert: `insert into alerts (${ALERT_COLUMNS.join(', ')}) values (${ALERT_COLUMNS.map((c) => `@${c}`).join(', ')})
+    on conflict (fingerprint) do update set ${ALERT_COLUMNS.filter((c) => c !== 'fingerprint' && c !== 'first_seen')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ')}`,
+  upsertReceipt: `insert into receipts (source, fingerprint, status, starts_at, last_at, seq) values (@source, @fingerprint, @status, @starts_at, @last_at, @seq)
+    on conflict (source, fingerprint) do update set status = excluded.status, starts_at = excluded.starts_at, last_at = excluded.last_at, seq = excluded.seq`,
+  upsertOccurrence: `insert into occurrences (fingerprint, starts_at, ends_at, status, first_received, last_received, received_count) values (?, ?, ?, ?, ?, ?, ?)
+    on conflict (fingerprint, starts_at) do update set ends_at = excluded.ends_at, status = excluded.status,
+      last_received = excluded.last_received, received_count = occurrences.received_count + excluded.received_count`,
+} as const;
+
+/** The ingest statements of one SQLite connection, prepared once (statementOn). */
 function sqliteStatements(raw: BetterSqlite3.Database) {
+  const on = (name: keyof typeof INGEST_SQL) => statementOn(raw, INGEST_SQL[name]);
   return {
-    alert: raw.prepare('select * from alerts where fingerprint = ?'),
-    receipt: raw.prepare('select * from receipts where source = ? and fingerprint = ?'),
-    notification: raw.prepare(
-      'insert into notifications (received_at, source, format, remote_addr, alert_count, body) values (?, ?, ?, ?, ?, ?)',
-    ),
-    upsertAlert: raw.prepare(
-      `insert into alerts (${ALERT_COLUMNS.join(', ')}) values (${ALERT_COLUMNS.map((c) => `@${c}`).join(', ')})
-       on conflict (fingerprint) do update set ${ALERT_COLUMNS.filter((c) => c !== 'fingerprint' && c !== 'first_seen')
-         .map((c) => `${c} = excluded.${c}`)
-         .join(', ')}`,
-    ),
-    upsertReceipt: raw.prepare(
-      `insert into receipts (source, fingerprint, status, starts_at, last_at, seq) values (@source, @fingerprint, @status, @starts_at, @last_at, @seq)
-       on conflict (source, fingerprint) do update set status = excluded.status, starts_at = excluded.starts_at, last_at = excluded.last_at, seq = excluded.seq`,
-    ),
-    upsertOccurrence: raw.prepare(
-      `insert into occurrences (fingerprint, starts_at, ends_at, status, first_received, last_received, received_count) values (?, ?, ?, ?, ?, ?, ?)
-       on conflict (fingerprint, starts_at) do update set ends_at = excluded.ends_at, status = excluded.status,
-         last_received = excluded.last_received, received_count = occurrences.received_count + excluded.received_count`,
-    ),
+    alert: on('alert'),
+    receipt: on('receipt'),
+    notification: on('notification'),
+    upsertAlert: on('upsertAlert'),
+    upsertReceipt: on('upsertReceipt'),
+    upsertOccurrence: on('upsertOccurrence'),
   };
 }
 
 type SqliteStatements = ReturnType<typeof sqliteStatements>;
-const prepared = new WeakMap<BetterSqlite3.Database, SqliteStatements>();
 
 /**
  * The same transaction on SQLite: prepared statements run synchronously in one BEGIN…COMMIT.
@@ -348,9 +354,7 @@ const prepared = new WeakMap<BetterSqlite3.Database, SqliteStatements>();
  * trip through the microtask queue.
  */
 function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRequest, options: IngestOptions): IngestResult {
-  let st = prepared.get(raw);
-  if (!st) prepared.set(raw, (st = sqliteStatements(raw)));
-  const s = st;
+  const s = sqliteStatements(raw);
   const now = options.now();
   return raw.transaction(() => {
     const deferred: { id: number; alerts: number }[] = [];
@@ -358,7 +362,7 @@ function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRe
       const { lastInsertRowid } = s.notification.run(n.receivedAt, n.source, n.format, n.remoteAddr, n.alerts.length, n.body);
       if (n.deferApply) deferred.push({ id: Number(lastInsertRowid), alerts: n.alerts.length });
     }
-    const applied = applySqlite(store, raw, s, [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)], options, now);
+    const applied = applySqlite(store, raw, s, toApplyNow(request), options, now);
     const jobs = [...ingestJobs(deferred), ...applied.jobs];
     const jobsEnqueued = enqueueJobsSqlite(raw, jobs, now, options.maxAttempts);
     assertLeasesHeld(completeJobsSqlite(raw, request.complete, now), request.complete.length);

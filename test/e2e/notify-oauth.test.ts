@@ -95,14 +95,20 @@ function oauthContactPoint(name: string, receiver: Sink, tokenUrl: string) {
 
 const bearer = (r: Received | undefined) => r?.headers.authorization;
 
+/** An issuer, a receiver that takes only its tokens, and a contact point `name` between them. */
+async function oauthScenario(h: Harness, name: string, expiresIn: number, fail?: (i: number) => Answer | undefined): Promise<{ issuer: Issuer; receiver: Sink }> {
+  const issuer = await tokenIssuer(h, expiresIn, fail);
+  const receiver = await h.sink();
+  receiver.respond = requireToken(issuer);
+  await createContactPoint(h.app, oauthContactPoint(name, receiver, `${issuer.endpoint.url}/oauth/token`));
+  return { issuer, receiver };
+}
+
 for (const dialect of DIALECTS) {
   describe(`OAuth2 client credentials (${dialect})`, () => {
     it('sends the token as Bearer, fetched once and shared by many deliveries', () =>
       withApp(dialect, async (h) => {
-        const issuer = await tokenIssuer(h, 3600);
-        const receiver = await h.sink();
-        receiver.respond = requireToken(issuer);
-        await createContactPoint(h.app, oauthContactPoint('oauth', receiver, `${issuer.endpoint.url}/oauth/token`));
+        const { issuer, receiver } = await oauthScenario(h, 'oauth', 3600);
         // Five notifications at once: their deliveries run side by side and must share one token request.
         await Promise.all(['A', 'B', 'C', 'D', 'E'].map((name) => postAlerts(h.app, one(name))));
         const got = await receiver.waitFor(5);
@@ -120,10 +126,7 @@ for (const dialect of DIALECTS) {
     it('fetches a new token before the cached one expires', () =>
       withApp(dialect, async (h) => {
         // Valid for 2 s: alertwire refreshes at half the lifetime of so short a token.
-        const issuer = await tokenIssuer(h, 2);
-        const receiver = await h.sink();
-        receiver.respond = requireToken(issuer);
-        await createContactPoint(h.app, oauthContactPoint('expiring', receiver, `${issuer.endpoint.url}/oauth/token`));
+        const { issuer, receiver } = await oauthScenario(h, 'expiring', 2);
         await postAlerts(h.app, one('A'));
         assert.equal(bearer((await receiver.waitFor(1))[0]), 'Bearer tok-0');
         await new Promise((r) => setTimeout(r, 1200));
@@ -137,10 +140,7 @@ for (const dialect of DIALECTS) {
 
     it('after a 401 to a cached token, sends once more with a fresh one; a fresh token refused fails', () =>
       withApp(dialect, async (h) => {
-        const issuer = await tokenIssuer(h, 3600);
-        const receiver = await h.sink();
-        receiver.respond = requireToken(issuer);
-        await createContactPoint(h.app, oauthContactPoint('revoked', receiver, `${issuer.endpoint.url}/oauth/token`));
+        const { issuer, receiver } = await oauthScenario(h, 'revoked', 3600);
         await postAlerts(h.app, one('A'));
         await receiver.waitFor(1);
         await settled(h.app, 1);
@@ -172,16 +172,13 @@ for (const dialect of DIALECTS) {
 
     it('reports a failing token endpoint in words and retries the delivery', () =>
       withApp(dialect, async (h) => {
-        const issuer = await tokenIssuer(h, 3600, (i) =>
+        const { issuer, receiver } = await oauthScenario(h, 'token-trouble', 3600, (i) =>
           i === 0
             ? { status: 503, body: 'down for maintenance' }
             : i === 1
               ? { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_scope', error_description: 'alerts:read is not granted' }) }
               : undefined,
         );
-        const receiver = await h.sink();
-        receiver.respond = requireToken(issuer);
-        await createContactPoint(h.app, oauthContactPoint('token-trouble', receiver, `${issuer.endpoint.url}/oauth/token`));
         await postAlerts(h.app, one('A'));
         const [d] = await settled(h.app, 1);
         assert.equal(d?.state, 'delivered');
