@@ -19,11 +19,11 @@ import { installErrorHandler } from './intake/errors.js';
 import { hookRoutes } from './intake/hooks.js';
 import { RateLimits } from './intake/rate-limit.js';
 import { reportUrl, webhookRoutes } from './intake/webhook.js';
-import { WorkerPool } from './jobs/pool.js';
+import { WorkerPool, type Worker } from './jobs/pool.js';
 import { LoopLoad } from './jobs/loop-load.js';
 import { JobRunner, type JobKind, type RunnerOptions } from './jobs/runner.js';
 import { ingestJobKind } from './intake/ingest-job.js';
-import { DELIVER } from './notify/deliver-job.js';
+import { DELIVER } from './notify/delivery-worker.js';
 import { FLUSH } from './notify/flush-job.js';
 import { ROUTE } from './notify/route-job.js';
 import { healthRoutes } from './observability/health.js';
@@ -35,6 +35,7 @@ import { GroupCommitter } from './store/group-commit.js';
 import { SecretBox } from './store/secrets.js';
 import { INGEST_JOB, purgeRawNotifications, type StoredAlert } from './store/ingest.js';
 import { purgeFinishedJobs, releaseOrphanedJobs } from './store/jobs.js';
+import { releaseOrphanedDeliveries } from './store/delivery-queue.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { reportPageRoutes } from './web/routes.js';
 import { consoleRoutes } from './web/console.js';
@@ -82,23 +83,28 @@ function loggerOptions(config: Config, stream?: { write(line: string): void }) {
 }
 
 /**
- * Notification kinds run apart: deliveries may wait on slow endpoints, and routing must not be
- * held back by intake the way analyses are, or alert-in → first attempt would wait on it.
+ * Notifications run apart: deliveries may wait on slow endpoints, and routing must not be held
+ * back by intake the way analyses are, or alert-in → first attempt would wait on it.
  */
-const NOTIFY_KINDS = [ROUTE, FLUSH, DELIVER];
+const ROUTING_KINDS = [ROUTE, FLUSH];
+const NOTIFY_KINDS = [...ROUTING_KINDS, DELIVER];
 
 type RunnerBase = Omit<RunnerOptions, 'kinds' | 'excludeKinds' | 'busy'>;
 
-/** The three runners: applying alerts, analyses and actions, and notifications, each paced its own way. */
-function jobRunners(store: Store, kinds: JobKind[], base: RunnerBase, options: { busy: () => boolean; deliveryConcurrency: number }): WorkerPool {
+/**
+ * Three job runners (applying alerts; analyses and actions; routing), each paced its own way,
+ * and the delivery worker.
+ */
+function workers(store: Store, kinds: JobKind[], base: RunnerBase, options: { busy: () => boolean; deliveries: Worker }): WorkerPool {
   return new WorkerPool([
     // One claim at a time, oldest first: a resolve must not be applied before its firing. The
     // kind paces itself while requests keep the loop busy.
     new JobRunner(store, kinds, { ...base, kinds: [INGEST_JOB], concurrency: 1, minClaimIntervalMs: 2 }),
     // Analyses (up to 50 ms for a group of 100) and actions take the loop's spare time;
     // deliveries (waiting on other servers) need not.
-    new JobRunner(store, kinds, { ...base, excludeKinds: [...NOTIFY_KINDS, INGEST_JOB], busy: options.busy, busyClaimIntervalMs: 250, busyBatchSize: 1 }),
-    new JobRunner(store, kinds, { ...base, kinds: NOTIFY_KINDS, concurrency: options.deliveryConcurrency }),
+    new JobRunner(store, kinds, { ...base, excludeKinds: [...ROUTING_KINDS, INGEST_JOB], busy: options.busy, busyClaimIntervalMs: 250, busyBatchSize: 1 }),
+    new JobRunner(store, kinds, { ...base, kinds: ROUTING_KINDS }),
+    options.deliveries,
   ]);
 }
 
@@ -189,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     externalUrl: () => externalUrl(),
     now,
     wake: () => runner.wake(NOTIFY_KINDS),
+    delivery: { maxInFlight: config.jobs.delivery_concurrency, leaseMs: config.jobs.lease * 1000, pollMs: config.jobs.poll_interval * 1000 },
   });
   const runnerOptions = {
     concurrency: config.jobs.concurrency,
@@ -209,7 +216,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const busy = () => load.busy();
   const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: (kinds) => runner.wake(kinds), busy });
   const kinds = [ingest, analysis.jobKind, act, ...notifier.jobKinds];
-  const runner = jobRunners(store, kinds, runnerOptions, { busy, deliveryConcurrency: config.jobs.delivery_concurrency });
+  const runner = workers(store, kinds, runnerOptions, { busy, deliveries: notifier.worker });
   const committer = new GroupCommitter(store, ingestOptions, (kinds) => runner.wake(kinds));
   const redis = redisFor(config, log);
   const rateLimits = await RateLimits.create(
@@ -283,6 +290,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await provisionReceivers(store, secrets, config.receivers, now());
       const orphans = await releaseOrphanedJobs(store, now());
       if (orphans > 0) log.warn({ jobs: orphans }, 'resuming jobs a previous process left running');
+      const inFlight = await releaseOrphanedDeliveries(store, now());
+      if (inFlight > 0) log.warn({ deliveries: inFlight }, 'resuming deliveries a previous process left in flight');
       await notifier.ready();
       load.start();
       await runner.start();

@@ -1,11 +1,20 @@
-import type { JobRunner } from './runner.js';
+/** Something that takes queued work of some kinds: a job runner, or the delivery worker. */
+export interface Worker {
+  readonly running: boolean;
+  start(): Promise<void>;
+  /** Whether committing work of `kind` should wake this worker. */
+  takes(kind: string): boolean;
+  wake(): void;
+  /** Stops taking work, lets what runs finish until the deadline, hands back the rest. */
+  stop(deadlineMs: number): Promise<void>;
+}
 
 /**
- * The process's runners as one: kinds that may be slow (deliveries to a hanging endpoint) have a
- * runner of their own, so they never hold up analyses and actions.
+ * The process's workers as one: kinds that may be slow (deliveries to a hanging endpoint) have a
+ * worker of their own, so they never hold up analyses and actions.
  */
 export class WorkerPool {
-  constructor(private readonly runners: readonly JobRunner[]) {}
+  constructor(private readonly runners: readonly Worker[]) {}
 
   get running(): boolean {
     return this.runners.some((r) => r.running);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Log } from '../observability/log.js';
 import type pg from 'pg';
 import type { Store } from '../store/database.js';
+import type { Worker } from './pool.js';
 import { claimDueJobs, completeJobs, failJob, JOBS_CHANNEL, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
 
 /**
@@ -53,7 +54,7 @@ export function defaultRetryDelay(attempt: number): number {
  * per process; several replicas share the table safely because every state change is fenced
  * by the claim's owner token.
  */
-export class JobRunner {
+export class JobRunner implements Worker {
   private readonly kinds = new Map<string, JobKind>();
   private readonly instance = randomUUID().slice(0, 8);
   private claims = 0;

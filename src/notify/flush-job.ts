@@ -52,9 +52,7 @@ async function flushGroup(trx: Transaction<Database>, cp: LoadedContactPoint, gr
     const toSend = cp.settings.sendResolved ? alerts : alerts.filter((a) => a.status === 'firing');
     if (toSend.length > 0) {
       const outbound = outboundFor(cp.settings.name, toSend, JSON.parse(group.group_labels) as Record<string, string>, undefined);
-      const { rows, jobs: deliverJobs } = messagesFor(cp, outbound, `group:${group.group_key}:${jobId}`, now);
-      await insertDeliveries(trx, rows);
-      jobs.push(...deliverJobs);
+      await insertDeliveries(trx, messagesFor(cp, outbound, { key: `group:${group.group_key}:${jobId}`, at: now }, now));
     }
   }
   await removeGroupAlerts(trx, cp.id, group.group_key, resolved);

@@ -11,10 +11,8 @@ import {
 import { loadUndici } from '../lazy-modules.js';
 import type { Store } from '../store/database.js';
 import { dropQueued, requeueFailedSince, requeueOne, resumePaused } from '../store/deliveries.js';
-import { announceJobs, enqueueJobs } from '../store/jobs.js';
 import type { SecretBox } from '../store/secrets.js';
 import { idFromName, withDefaults, type ContactPointInput, type ContactPointPatch, type ContactPointSettings } from './contact-point.js';
-import { deliverJob } from './deliver-job.js';
 import { ContactPointRegistry, sealSettings, type LoadedContactPoint } from './registry.js';
 import { keepStoredSecrets, MissingSecretError } from './secret-fields.js';
 import { checkSettings, SettingsError } from './validate.js';
@@ -193,10 +191,7 @@ export class ContactPointManager {
       await updateContactPointRow(trx, current.id, changes);
       if (drop) await dropQueued(trx, current.id, now);
       if (enabled && !drop) {
-        const resumed = await resumePaused(trx, current.id, now);
-        await enqueueJobs(trx, resumed.map((r) => deliverJob(`deliver:${r.id}:g${r.generation}`, r.id, r.generation)), now, 1);
-        requeued = resumed.length;
-        if (requeued > 0) await announceJobs(trx, this.deps.store);
+        requeued = await resumePaused(trx, current.id, now);
       }
     });
     this.deps.forget(current.id);
@@ -208,12 +203,7 @@ export class ContactPointManager {
     select: (trx: Parameters<typeof resumePaused>[0], now: number) => ReturnType<typeof resumePaused>,
   ): Promise<number> {
     const now = this.deps.now();
-    const count = await this.deps.store.db.transaction().execute(async (trx) => {
-      const rows = await select(trx, now);
-      await enqueueJobs(trx, rows.map((r) => deliverJob(`deliver:${r.id}:g${r.generation}`, r.id, r.generation)), now, 1);
-      if (rows.length > 0) await announceJobs(trx, this.deps.store);
-      return rows.length;
-    });
+    const count = await this.deps.store.db.transaction().execute((trx) => select(trx, now));
     if (count > 0) this.deps.wake();
     return count;
   }

@@ -11,7 +11,7 @@ import type { JobPlanner } from '../store/ingest.js';
 import type { SecretBox } from '../store/secrets.js';
 import { OAuthTokens } from './auth.js';
 import { CircuitBreakers } from './breaker.js';
-import { deliverJobKind } from './deliver-job.js';
+import { DeliveryWorker } from './delivery-worker.js';
 import { flushJobKind } from './flush-job.js';
 import { ContactPointManager } from './manage.js';
 import { NotifyMetrics } from './metrics.js';
@@ -36,12 +36,16 @@ export interface NotifierDeps {
   wake: () => void;
   /** How long finished deliveries and their attempts are kept (ms). */
   retentionMs?: number;
+  /** The delivery worker's settings: deliveries in flight at once, lease and poll interval. */
+  delivery: { maxInFlight: number; leaseMs: number; pollMs: number };
 }
 
 export interface Notifier {
   /** Goes next to planAnalysis: one route job per stored notification. */
   planRouting: JobPlanner;
   jobKinds: JobKind[];
+  /** Sends due deliveries; goes into the worker pool next to the job runners. */
+  worker: DeliveryWorker;
   /** Registers /api/v1/contact-points and /api/v1/deliveries (inside an admin scope). */
   routes(scope: FastifyInstance): Promise<void>;
   /** Provisions the contact points of alertwire.yaml; call after migrations. */
@@ -105,8 +109,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     jobKinds: [
       routeJobKind({ store, registry, now, wake: deps.wake, ready }),
       flushJobKind({ store, registry, now, wake: deps.wake }),
-      deliverJobKind({ ...sender, store, registry, breakers, metrics }),
     ],
+    worker: new DeliveryWorker({ ...sender, store, registry, breakers, metrics, ready }, { ...deps.delivery, log: deps.log }),
     async routes(scope) {
       scope.addHook('onRequest', async () => ready());
       await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now, externalUrl: deps.externalUrl });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { JobKind, JobResult } from '../jobs/runner.js';
 import { createGroupIfAbsent, loadGroupForUpdate, upsertGroupAlerts } from '../store/contact-points.js';
@@ -7,6 +6,7 @@ import { insertDeliveries, insertDeliveriesSqlite, type DeliveryRow } from '../s
 import type { StoredAlert } from '../store/ingest.js';
 import { announceJobs, completeJobs, completeJobsSqlite, enqueueJobs, enqueueJobsSqlite, type ClaimedJob, type JobSpec } from '../store/jobs.js';
 import type { Database } from '../store/tables.js';
+import { orderedKey } from '../store/ordered-key.js';
 import { flushJob } from './flush-job.js';
 import { groupLabelsOf } from './grouping.js';
 import { messagesFor } from './messages.js';
@@ -41,13 +41,13 @@ function snapshotAlert(st: StoredAlert): SnapshotAlert {
 
 /**
  * The outbox side of routing, called inside the ingest transaction: one `route` job per stored
- * notification, carrying a self-contained snapshot of its stored alerts.
+ * notification, carrying a self-contained snapshot of its stored alerts, under a time-ordered key.
  */
 export function planRouting(stored: readonly StoredAlert[]): JobSpec[] {
   const byNotification = new Map<StoredAlert['notification'], StoredAlert[]>();
   for (const st of stored) byNotification.set(st.notification, [...(byNotification.get(st.notification) ?? []), st]);
   return [...byNotification].map(([n, alerts]) => {
-    const key = randomUUID();
+    const key = orderedKey();
     const payload: RoutePayload = {
       key,
       source: n.source,
@@ -69,7 +69,6 @@ interface GroupAddition {
 
 interface RoutePlan {
   deliveries: DeliveryRow[];
-  jobs: JobSpec[];
   groups: Map<string, GroupAddition>;
 }
 
@@ -89,9 +88,7 @@ function routeOne(plan: RoutePlan, cp: LoadedContactPoint, p: RoutePayload, now:
     return;
   }
   const outbound = outboundFor(s.name, alerts, groupLabelsForSubset(p.meta, alerts), p.meta?.orgId);
-  const { rows, jobs } = messagesFor(cp, outbound, p.key, now);
-  plan.deliveries.push(...rows);
-  plan.jobs.push(...jobs);
+  plan.deliveries.push(...messagesFor(cp, outbound, { key: p.key, at: p.receivedAt }, now));
 }
 
 /** Feeds grouped alerts into their groups; a new group gets its first flush after group_wait. */
@@ -136,9 +133,9 @@ async function writeRoutePlan(trx: Transaction<Database>, store: Store, jobs: re
   if (raw) insertDeliveriesSqlite(raw, plan.deliveries);
   else await insertDeliveries(trx, plan.deliveries);
   const flushes = await applyGroups(trx, store, plan.groups.values(), now);
-  if (raw) enqueueJobsSqlite(raw, [...plan.jobs, ...flushes], now, 1);
-  else await enqueueJobs(trx, [...plan.jobs, ...flushes], now, 1);
-  await announceJobs(trx, store);
+  if (raw) enqueueJobsSqlite(raw, flushes, now, 1);
+  else await enqueueJobs(trx, flushes, now, 1);
+  if (flushes.length > 0) await announceJobs(trx, store);
 }
 
 export interface RouteDeps {
@@ -152,7 +149,7 @@ export interface RouteDeps {
 
 /**
  * Offers each stored notification to every enabled contact point. Everything a batch causes
- * (deliveries, their jobs, group state) commits in one transaction together with the route
+ * (deliveries, group state) commits in one transaction together with the route
  * jobs' completion, so a crash neither loses nor repeats routing.
  */
 export function routeJobKind(deps: RouteDeps): JobKind {
@@ -162,12 +159,12 @@ export function routeJobKind(deps: RouteDeps): JobKind {
       await deps.ready();
       const now = deps.now();
       const contactPoints = await deps.registry.enabled();
-      const plan: RoutePlan = { deliveries: [], jobs: [], groups: new Map() };
+      const plan: RoutePlan = { deliveries: [], groups: new Map() };
       for (const job of jobs) {
         if (!isRoutePayload(job.payload)) continue;
         for (const cp of contactPoints) routeOne(plan, cp, job.payload, now);
       }
-      if (plan.jobs.length === 0 && plan.groups.size === 0) return jobs.map(() => ({ ok: true }));
+      if (plan.deliveries.length === 0 && plan.groups.size === 0) return jobs.map(() => ({ ok: true }));
       // Lost to a power cut, routing is lost with the route jobs' completion, and runs again.
       await deps.store.relaxed((db) => db.transaction().execute((trx) => writeRoutePlan(trx, deps.store, jobs, plan, now)));
       deps.wake();

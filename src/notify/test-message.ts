@@ -44,7 +44,7 @@ export async function sendTest(
 ): Promise<{ result: TestResult; delivery: DeliveryRow; attempt: Omit<NewAttempt, 'delivery_id' | 'contact_point_id'> }> {
   const now = deps.now();
   const outbound = outboundFor(cp.settings.name, [testAlert(kind, now)], {}, undefined);
-  const id = webhookId(cp.id, `test:${randomUUID()}`);
+  const id = webhookId(cp.id, `test:${randomUUID()}`, now);
   const delivery = deliveryRow(id, cp, outbound, 'test', now);
   let report: AttemptReport;
   try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pingStore, type Store } from '../store/database.js';
 import { countUnfinishedJobs } from '../store/jobs.js';
+import { countPendingDeliveries } from '../store/delivery-queue.js';
 import type { Metrics } from './metrics.js';
 
 export interface Readiness {
@@ -21,7 +22,8 @@ export async function healthRoutes(app: FastifyInstance, deps: { store: Store; m
   app.get('/health', async (_request, reply) => {
     try {
       await pingStore(deps.store);
-      const [queueSize, aiService] = await Promise.all([countUnfinishedJobs(deps.store), ai.status()]);
+      const [jobs, deliveries, aiService] = await Promise.all([countUnfinishedJobs(deps.store), countPendingDeliveries(deps.store), ai.status()]);
+      const queueSize = jobs + deliveries;
       return {
         status: 'healthy',
         webhook_endpoint: deps.readiness.ready() ? 'available' : 'unavailable',

@@ -2,7 +2,6 @@ import { sql, Transaction, type Generated, type Insertable, type RawBuilder, typ
 import type BetterSqlite3 from 'better-sqlite3';
 import { statementOn, type Store } from './database.js';
 import type { Database } from './tables.js';
-import { completeJobs, completeJobsSqlite } from './jobs.js';
 
 export type DeliveryState = 'pending' | 'paused' | 'delivered' | 'failed' | 'dropped';
 
@@ -12,7 +11,7 @@ export interface DeliveriesTable {
   contact_point_id: string;
   kind: string;
   state: string;
-  /** Bumped whenever the delivery is queued anew, so only the newest deliver job acts on it. */
+  /** Bumped whenever the delivery is queued anew: how many series of attempts it has had. */
   generation: number;
   status: string;
   alert_count: number;
@@ -26,7 +25,10 @@ export interface DeliveriesTable {
   /** Start of the current series of attempts; the retry max age counts from here. */
   series_started_at: number;
   updated_at: number;
+  /** When the delivery is due (state pending); while a worker holds it, when its lease ends. */
   next_attempt_at: number | null;
+  /** The claim holding the delivery; its writes apply only while it still holds it. */
+  lease_owner: string | null;
   last_attempt_at: number | null;
   last_status: number | null;
   last_error: string | null;
@@ -71,7 +73,7 @@ export async function insertDeliveries(trx: AnyTrx, rows: readonly DeliveryRow[]
 
 const DELIVERY_COLUMNS = [
   'id', 'contact_point_id', 'kind', 'state', 'generation', 'status', 'alert_count', 'summary', 'notification', 'body', 'content_type',
-  'attempts', 'created_at', 'series_started_at', 'updated_at', 'next_attempt_at', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at',
+  'attempts', 'created_at', 'series_started_at', 'updated_at', 'next_attempt_at', 'lease_owner', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at',
 ] as const satisfies readonly (keyof DeliveriesTable)[];
 
 const INSERT_DELIVERY = `insert into deliveries (${DELIVERY_COLUMNS.join(', ')}) values (${DELIVERY_COLUMNS.map((c) => `@${c}`).join(', ')})
@@ -83,130 +85,20 @@ export function insertDeliveriesSqlite(raw: BetterSqlite3.Database, rows: readon
   for (const row of rows) insert.run(row);
 }
 
-export async function loadDeliveries(store: Store, ids: readonly string[]): Promise<Map<string, DeliveryRow>> {
-  const found = new Map<string, DeliveryRow>();
-  const raw = store.sqlite;
-  if (raw) {
-    // Point lookups by primary key through one prepared statement; the lock keeps Kysely's queries out meanwhile.
-    return store.db.connection().execute(async () => {
-      const byId = statementOn(raw, 'select * from deliveries where id = ?');
-      for (const id of ids) {
-        const row = byId.get(id) as DeliveryRow | undefined;
-        if (row) found.set(row.id, row);
-      }
-      return found;
-    });
-  }
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await store.db.selectFrom('deliveries').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute();
-    for (const row of rows) found.set(row.id, row);
-  }
-  return found;
-}
-
 export async function getDelivery(store: Store, id: string): Promise<DeliveryRow | undefined> {
   return store.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** What an attempt (or a decision not to attempt) changes in its delivery. */
-export type DeliveryUpdate = { id: string; generation: number } & Partial<
-  Pick<
-    DeliveryRow,
-    'state' | 'attempts' | 'body' | 'content_type' | 'next_attempt_at' | 'last_attempt_at' | 'last_status' | 'last_error' | 'delivered_at'
-  >
-> & { updated_at: number };
-
 /**
- * Writes a batch of attempts and their deliveries' new state in one transaction, with the
- * completion of the jobs that are done. An update only applies to the generation it was made
- * for: a delivery requeued meanwhile is left alone.
+ * Queues deliveries anew (a new generation, a new series of attempts), due now; returns how many.
+ * A lease still held on one is void from here: its worker's writes no longer apply.
  */
-export async function recordAttempts(
-  store: Store,
-  attempts: readonly NewAttempt[],
-  updates: readonly DeliveryUpdate[],
-  finished: readonly { id: number; owner: string }[] = [],
-  now = 0,
-): Promise<void> {
-  if (attempts.length === 0 && updates.length === 0 && finished.length === 0) return;
-  // Lost to a power cut, an attempt is made again under the same webhook-id: receivers dedupe.
-  const raw = store.sqlite;
-  if (raw) return store.relaxed(async () => recordAttemptsSqlite(raw, attempts, updates, finished, now));
-  await store.db.transaction().execute(async (trx) => {
-    // Jobs whose delivery reached a final state complete with it: one commit instead of two.
-    if (finished.length > 0) await completeJobs(trx, finished, now);
-    for (let i = 0; i < attempts.length; i += CHUNK) {
-      await trx.insertInto('delivery_attempts').values(attempts.slice(i, i + CHUNK)).execute();
-    }
-    for (const { id, generation, ...changes } of updates) {
-      await trx.updateTable('deliveries').set(changes).where('id', '=', id).where('generation', '=', generation).execute();
-    }
-  });
-}
-
-const UPDATABLE = ['state', 'attempts', 'body', 'content_type', 'next_attempt_at', 'last_attempt_at', 'last_status', 'last_error', 'delivered_at'] as const;
-
-const INSERT_ATTEMPT = `insert into delivery_attempts (delivery_id, contact_point_id, attempt, started_at, duration_ms, outcome, request, request_body,
-    response_status, response_headers, response_body, error)
-  values (@delivery_id, @contact_point_id, @attempt, @started_at, @duration_ms, @outcome, @request, @request_body,
-    @response_status, @response_headers, @response_body, @error)`;
-
-/** Each column changes only when the update names it (has_<column> = 1); null is a value to set. */
-const UPDATE_DELIVERY = `update deliveries set ${UPDATABLE.map((c) => `${c} = case when @has_${c} then @${c} else ${c} end`).join(', ')}, updated_at = @updated_at
-  where id = @id and generation = @generation`;
-
-/** recordAttempts on SQLite: prepared statements in one synchronous transaction, a delivery's hot path builds no SQL. */
-function recordAttemptsSqlite(
-  raw: BetterSqlite3.Database,
-  attempts: readonly NewAttempt[],
-  updates: readonly DeliveryUpdate[],
-  finished: readonly { id: number; owner: string }[],
-  now: number,
-): void {
-  const insertAttempt = statementOn(raw, INSERT_ATTEMPT);
-  const update = statementOn(raw, UPDATE_DELIVERY);
-  raw.transaction(() => {
-    completeJobsSqlite(raw, finished, now);
-    for (const a of attempts) {
-      insertAttempt.run({
-        delivery_id: a.delivery_id,
-        contact_point_id: a.contact_point_id,
-        attempt: a.attempt,
-        started_at: a.started_at,
-        duration_ms: a.duration_ms,
-        outcome: a.outcome,
-        request: a.request,
-        request_body: a.request_body,
-        response_status: a.response_status ?? null,
-        response_headers: a.response_headers ?? null,
-        response_body: a.response_body ?? null,
-        error: a.error ?? null,
-      });
-    }
-    for (const u of updates) {
-      const params: Record<string, string | number | null> = { id: u.id, generation: u.generation, updated_at: u.updated_at };
-      for (const c of UPDATABLE) {
-        const value = u[c];
-        params[`has_${c}`] = value === undefined ? 0 : 1;
-        params[c] = value ?? null;
-      }
-      update.run(params);
-    }
-  })();
-}
-
-/** Queues deliveries anew (a new generation, a new series of attempts); returns what to enqueue. */
-async function requeueWhere(
-  trx: AnyTrx,
-  where: RawBuilder<unknown>,
-  now: number,
-): Promise<{ id: string; generation: number; contact_point_id: string }[]> {
-  const result = await sql<{ id: string; generation: number; contact_point_id: string }>`
+async function requeueWhere(trx: AnyTrx, where: RawBuilder<unknown>, now: number): Promise<number> {
+  const result = await sql`
     update deliveries set state = 'pending', generation = generation + 1, series_started_at = ${now},
-      next_attempt_at = ${now}, updated_at = ${now}
-    where ${where}
-    returning id, generation, contact_point_id`.execute(trx);
-  return result.rows.map((r) => ({ ...r, generation: Number(r.generation) }));
+      next_attempt_at = ${now}, lease_owner = null, updated_at = ${now}
+    where ${where}`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 export function resumePaused(trx: AnyTrx, contactPointId: string, now: number) {
@@ -224,7 +116,7 @@ export function requeueOne(trx: AnyTrx, id: string, now: number) {
 /** Drops what waits for a contact point (queued, retrying or paused); returns how many. */
 export async function dropQueued(store: Store | AnyTrx, contactPointId: string, now: number): Promise<number> {
   const r = await sql`
-    update deliveries set state = 'dropped', updated_at = ${now}, last_error = 'dropped on request', next_attempt_at = null
+    update deliveries set state = 'dropped', updated_at = ${now}, last_error = 'dropped on request', next_attempt_at = null, lease_owner = null
     where contact_point_id = ${contactPointId} and state in ('pending', 'paused')`.execute(store instanceof Transaction ? store : store.db);
   return Number(r.numAffectedRows ?? 0);
 }

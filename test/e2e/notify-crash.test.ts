@@ -24,8 +24,8 @@ function configYaml(sinkUrl: string): string {
     'jobs:',
     '  lease: 3',
     '  poll_interval: 0.2',
-    // Few deliveries in flight, so most are still queued when the kill comes.
-    '  delivery_concurrency: 2',
+    // A hundred deliveries in flight, so most are still queued when the kill comes.
+    '  delivery_concurrency: 100',
     'contact_points:',
     '  - id: crash-sink',
     '    name: crash sink',

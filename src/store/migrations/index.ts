@@ -6,6 +6,7 @@ import { contactPoints } from './0003_contact_points.js';
 import { analysis } from './0004_analysis.js';
 import { sessions } from './0005_sessions.js';
 import { jobKinds } from './0006_job_kinds.js';
+import { deliveryQueue } from './0007_delivery_queue.js';
 
 /**
  * Versioned schema migrations, applied in name order at start. A released migration is never
@@ -19,6 +20,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '0004_analysis': analysis(dialect),
     '0005_sessions': sessions(dialect),
     '0006_job_kinds': jobKinds(dialect),
+    '0007_delivery_queue': deliveryQueue(dialect),
   };
 }
 

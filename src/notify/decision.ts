@@ -1,0 +1,134 @@
+import type { DeliveryUpdate } from '../store/delivery-queue.js';
+import type { DeliveryRow, NewAttempt } from '../store/deliveries.js';
+import { TemplateError } from '../template/index.js';
+import type { CircuitBreakers } from './breaker.js';
+import type { NotifyMetrics } from './metrics.js';
+import type { OutboundNotification } from './outbound.js';
+import { renderBody } from './payload.js';
+import type { LoadedContactPoint } from './registry.js';
+import { retryDelay } from './retry.js';
+import { sendAttempt, type AttemptReport, type SenderDeps } from './sender.js';
+
+/** What an attempt needs besides the delivery: sending, the breakers, the metrics. */
+export interface DeliverDeps extends SenderDeps {
+  breakers: CircuitBreakers;
+  metrics: NotifyMetrics;
+}
+
+/** What to write about a delivery after its turn: its new state, the attempt made, a contact point to disable. */
+export interface Decision {
+  update: DeliveryUpdate;
+  attempt?: NewAttempt;
+  gone?: { contactPointId: string; reason: string };
+}
+
+function attemptRow(d: DeliveryRow, n: number, r: AttemptReport): NewAttempt {
+  return {
+    delivery_id: d.id,
+    contact_point_id: d.contact_point_id,
+    attempt: n,
+    started_at: r.startedAt,
+    duration_ms: Math.round(r.durationMs),
+    outcome: r.verdict,
+    request: JSON.stringify(r.request),
+    // The body is the delivery's own, the same at every attempt: kept once, there.
+    request_body: '',
+    response_status: r.status ?? null,
+    response_headers: r.responseHeaders ? JSON.stringify(r.responseHeaders) : null,
+    response_body: r.responseBody ?? null,
+    error: r.error ?? null,
+  };
+}
+
+/**
+ * Makes one due delivery's attempt, or decides not to: renders the body at the first attempt
+ * and keeps it, honours the enabled toggle and the circuit breaker, and schedules retries by the
+ * contact point's schedule within its max age. Returns what to write, under the claim `owner`.
+ */
+export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactPoint | undefined, deps: DeliverDeps): Promise<Decision> {
+  const now = deps.now();
+  const base = { id: row.id, owner, updated_at: now };
+  if (!cp) return { update: { ...base, state: 'dropped', last_error: 'contact point deleted', next_attempt_at: null } };
+  // Disabled: nothing is sent; the delivery waits, and is queued again when the contact point is enabled.
+  if (!cp.enabled) return { update: { ...base, state: 'paused', next_attempt_at: null } };
+  const s = cp.settings;
+  const maxAgeMs = s.retry.maxAge * 1000;
+  if (now - row.series_started_at > maxAgeMs) return giveUp(base, `gave up: no success within the max age of ${s.retry.maxAge} s`);
+
+  const outbound = JSON.parse(row.notification) as OutboundNotification;
+  let body = row.body;
+  let contentType = row.content_type ?? 'application/json';
+  const fresh: Partial<DeliveryUpdate> = {};
+  if (body === null) {
+    try {
+      const rendered = renderBody(s, outbound, { externalUrl: deps.externalUrl(), now });
+      body = rendered.body;
+      contentType = rendered.contentType;
+      Object.assign(fresh, { body, content_type: contentType });
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      return afterAttempt(row, cp, { ...base }, templateFailure(now, s.method, error), deps);
+    }
+  }
+
+  const breaker = deps.breakers.for(cp.id, s.circuitBreaker.failureThreshold, s.circuitBreaker.cooldown * 1000);
+  const admission = breaker.admit(now);
+  if (!admission.allowed) {
+    const retryAt = admission.retryAt + Math.round(Math.random() * 1000);
+    // Circuit open: the endpoint keeps failing; the delivery waits for the breaker's probe.
+    return { update: { ...base, ...fresh, next_attempt_at: retryAt } };
+  }
+  const report = await sendAttempt(cp, { id: row.id, body, contentType, outbound }, deps);
+  const outcome = report.verdict === 'success' ? 'success' : report.verdict === 'retry' ? 'failure' : 'neutral';
+  breaker.record(outcome, deps.now(), admission.probe);
+  deps.metrics.deliveries.inc({ contact_point: s.name, outcome: report.verdict });
+  if (report.durationMs > 0) deps.metrics.duration.observe({ contact_point: s.name }, report.durationMs / 1000);
+  return afterAttempt(row, cp, { ...base, ...fresh }, report, deps);
+}
+
+function templateFailure(now: number, method: string, error: TemplateError): AttemptReport {
+  return {
+    startedAt: now,
+    durationMs: 0,
+    request: { method, url: '', headers: {} },
+    requestBody: '',
+    error: `rendering the body failed: ${error.message}`,
+    verdict: 'retry',
+    retryAfterMs: null,
+  };
+}
+
+function giveUp(base: DeliveryUpdate, reason: string): Decision {
+  return { update: { ...base, state: 'failed', last_error: reason, next_attempt_at: null } };
+}
+
+/** The delivery's new state after an attempt, and when to try again. */
+function afterAttempt(row: DeliveryRow, cp: LoadedContactPoint, base: DeliveryUpdate, r: AttemptReport, deps: DeliverDeps): Decision {
+  const attempts = row.attempts + 1;
+  const recorded = {
+    ...base,
+    attempts,
+    last_attempt_at: r.startedAt,
+    last_status: r.status ?? null,
+    last_error: r.error ?? null,
+  };
+  const attempt = attemptRow(row, attempts, r);
+  switch (r.verdict) {
+    case 'success':
+      return { attempt, update: { ...recorded, state: 'delivered', delivered_at: deps.now(), next_attempt_at: null } };
+    case 'gone': {
+      const reason = `disabled: the endpoint answered 410 Gone at ${new Date(r.startedAt).toISOString()}`;
+      return { attempt, update: { ...recorded, state: 'failed', next_attempt_at: null }, gone: { contactPointId: cp.id, reason } };
+    }
+    case 'failed':
+      return { attempt, update: { ...recorded, state: 'failed', next_attempt_at: null } };
+    case 'retry': {
+      const s = cp.settings;
+      const retryAt = deps.now() + retryDelay(attempts, s.retry.schedule, r.retryAfterMs);
+      if (retryAt - row.series_started_at > s.retry.maxAge * 1000) {
+        return { attempt, update: { ...recorded, state: 'failed', next_attempt_at: null, last_error: `gave up after ${attempts} attempts: ${r.error ?? 'failed'}` } };
+      }
+      return { attempt, update: { ...recorded, next_attempt_at: retryAt } };
+    }
+  }
+}

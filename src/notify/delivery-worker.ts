@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { Worker } from '../jobs/pool.js';
+import type { Log } from '../observability/log.js';
+import { updateContactPointRow } from '../store/contact-points.js';
+import type { Store } from '../store/database.js';
+import { claimDueDeliveries, recordAttempts, releaseDeliveries, renewDeliveryLeases } from '../store/delivery-queue.js';
+import type { DeliveryRow } from '../store/deliveries.js';
+import { decide, type Decision, type DeliverDeps } from './decision.js';
+import type { ContactPointRegistry } from './registry.js';
+
+/** The name runners are woken by when deliveries were committed. */
+export const DELIVER = 'deliver';
+
+export interface DeliveryWorkerOptions {
+  /** Deliveries being attempted at once (each one waits on its endpoint). */
+  maxInFlight: number;
+  leaseMs: number;
+  pollMs: number;
+  log: Log;
+}
+
+export interface DeliveryWorkerDeps extends DeliverDeps {
+  store: Store;
+  registry: ContactPointRegistry;
+  /** Resolves once the contact points of the configuration are provisioned. */
+  ready: () => Promise<void>;
+}
+
+/** At most this many deliveries per claim: a claim is one write transaction. */
+const CLAIM_LIMIT = 200;
+/** On an unexpected error (not an endpoint's answer), when to try the delivery again. */
+const ERROR_RETRY_MS = 5000;
+
+/**
+ * Sends due deliveries as a stream rather than in batches: it claims whenever it has room for
+ * more, each delivery goes out on its own, and what they came to is written in one
+ * transaction per turn of the event loop. A slow endpoint holds only its own deliveries, and a
+ * busy queue costs few commits.
+ */
+export class DeliveryWorker implements Worker {
+  running = false;
+  private stopping = false;
+  private readonly instance = randomUUID().slice(0, 8);
+  private claims = 0;
+  /** Claim owner → its deliveries not yet written back. */
+  private readonly held = new Map<string, Set<string>>();
+  private inFlight = 0;
+  private decided: Decision[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private writeQueued = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private woken = false;
+  private wakeUp: (() => void) | null = null;
+  private roomWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: DeliveryWorkerDeps, private readonly options: DeliveryWorkerOptions) {}
+
+  takes(kind: string): boolean {
+    return kind === DELIVER;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.running = true;
+    // A third of the lease: two renewals may fail before another worker can take a delivery.
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(100, this.options.leaseMs / 3));
+    this.heartbeat.unref();
+    this.loopDone = this.loop();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, lets attempts under way finish until the deadline, hands back the rest. */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    for (const w of this.roomWaiters.splice(0)) w();
+    await this.loopDone;
+    const deadline = Date.now() + deadlineMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await this.writeDecided();
+    await releaseDeliveries(this.deps.store, this.held, this.deps.now()).catch((error: unknown) =>
+      this.options.log.warn({ err: error }, 'handing back deliveries failed; their leases will expire'),
+    );
+    this.held.clear();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.running = false;
+  }
+
+  private async loop(): Promise<void> {
+    await this.deps.ready().catch(() => undefined);
+    while (!this.stopping) {
+      const room = this.options.maxInFlight - this.inFlight;
+      // Near the limit, wait for a quarter of it to free up: claims of one or two cost as much as claims of fifty.
+      if (room <= 0 || (this.inFlight > 0 && room < this.options.maxInFlight / 4)) {
+        await new Promise<void>((r) => this.roomWaiters.push(r));
+        continue;
+      }
+      const claimed = await this.claim(Math.min(room, CLAIM_LIMIT));
+      if (claimed === 0) await this.idle();
+    }
+  }
+
+  /** Claims up to `limit` due deliveries and starts their attempts; returns how many. */
+  private async claim(limit: number): Promise<number> {
+    const owner = `${this.instance}:${++this.claims}`;
+    try {
+      const rows = await claimDueDeliveries(this.deps.store, { owner, limit, leaseMs: this.options.leaseMs, now: this.deps.now() });
+      if (rows.length === 0) return 0;
+      const contactPoints = await this.deps.registry.snapshot();
+      this.held.set(owner, new Set(rows.map((r) => r.id)));
+      this.inFlight += rows.length;
+      for (const row of rows) void this.attempt(row, owner, contactPoints);
+      return rows.length;
+    } catch (error) {
+      this.options.log.error({ err: error }, 'claiming deliveries failed');
+      return 0;
+    }
+  }
+
+  private async attempt(row: DeliveryRow, owner: string, contactPoints: Awaited<ReturnType<ContactPointRegistry['snapshot']>>): Promise<void> {
+    let decision: Decision;
+    try {
+      decision = await decide(row, owner, contactPoints.get(row.contact_point_id), this.deps);
+    } catch (error) {
+      this.options.log.error({ err: error, delivery: row.id }, 'delivery attempt failed unexpectedly; retrying later');
+      decision = { update: { id: row.id, owner, updated_at: this.deps.now(), next_attempt_at: this.deps.now() + ERROR_RETRY_MS } };
+    }
+    this.decided.push(decision);
+    this.inFlight--;
+    for (const w of this.roomWaiters.splice(0)) w();
+    if (!this.writeQueued) {
+      this.writeQueued = true;
+      // Everything decided in this turn of the event loop is written in one transaction.
+      setImmediate(() => void this.writeDecided());
+    }
+  }
+
+  /** Writes what was decided so far; writes run one after another. */
+  private writeDecided(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      this.writeQueued = false;
+      const batch = this.decided.splice(0);
+      if (batch.length === 0) return;
+      try {
+        await recordAttempts(
+          this.deps.store,
+          batch.flatMap((d) => (d.attempt ? [d.attempt] : [])),
+          batch.map((d) => d.update),
+        );
+        for (const d of batch) if (d.gone) await this.disable(d.gone);
+      } catch (error) {
+        // Unwritten, the deliveries stay leased until the lease runs out, then go out again.
+        this.options.log.error({ err: error, deliveries: batch.length }, 'recording delivery attempts failed');
+      }
+      for (const d of batch) this.release(d.update);
+    });
+    return this.writing;
+  }
+
+  private release(update: { id: string; owner: string }): void {
+    const ids = this.held.get(update.owner);
+    ids?.delete(update.id);
+    if (ids?.size === 0) this.held.delete(update.owner);
+  }
+
+  private async disable(gone: NonNullable<Decision['gone']>): Promise<void> {
+    await updateContactPointRow(this.deps.store, gone.contactPointId, { enabled: 0, disabled_reason: gone.reason, updated_at: this.deps.now() });
+  }
+
+  private async idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.pollMs);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = null;
+    this.woken = false;
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await renewDeliveryLeases(this.deps.store, this.held, this.options.leaseMs, this.deps.now());
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'renewing delivery leases failed');
+    }
+  }
+}
