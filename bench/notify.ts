@@ -206,10 +206,12 @@ async function latency(): Promise<Record<string, number>> {
 }
 
 export async function benchNotify(): Promise<Record<string, unknown>> {
+  // BENCH_NOTIFY_SCENARIOS=latency (or throughput) runs one of the two.
+  const only = process.env.BENCH_NOTIFY_SCENARIOS ?? 'throughput,latency';
   log('notify: throughput');
-  const t = await throughput();
+  const t = only.includes('throughput') ? await throughput() : {};
   log(`notify: ${t.deliveries_per_s} deliveries/s; latency at a fixed rate`);
-  const l = await latency();
+  const l = only.includes('latency') ? await latency() : {};
   log(`notify: first attempt p99 ${l.p99_ms} ms`);
   return {
     throughput: t,

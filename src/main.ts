@@ -52,6 +52,7 @@ async function migrate(configPath: string | undefined): Promise<void> {
     dataDir: config.data_dir,
     sqliteSynchronous: config.database.sqlite_synchronous,
     sqliteCacheMib: config.database.sqlite_cache_mib,
+    sqliteWalAutocheckpoint: config.database.sqlite_wal_autocheckpoint,
     poolSize: 1,
   });
   try {

@@ -162,6 +162,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dataDir: config.data_dir,
     sqliteSynchronous: config.database.sqlite_synchronous,
     sqliteCacheMib: config.database.sqlite_cache_mib,
+    sqliteWalAutocheckpoint: config.database.sqlite_wal_autocheckpoint,
     poolSize: config.database.pool_size,
   });
   const metrics = new Metrics(store);

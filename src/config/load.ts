@@ -41,6 +41,7 @@ const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'string'
   ['ALERTWIRE_RATE_LIMIT_STORE', ['rate_limit', 'store'], 'string'],
   ['ALERTWIRE_SQLITE_SYNCHRONOUS', ['database', 'sqlite_synchronous'], 'string'],
   ['ALERTWIRE_SQLITE_CACHE_MIB', ['database', 'sqlite_cache_mib'], 'integer'],
+  ['ALERTWIRE_SQLITE_WAL_AUTOCHECKPOINT', ['database', 'sqlite_wal_autocheckpoint'], 'integer'],
   ['DATABASE_URL', ['database', 'url'], 'string'],
   ['REDIS_URL', ['rate_limit', 'redis_url'], 'string'],
   // Comma-separated; a variable that is set replaces the file's whole list.

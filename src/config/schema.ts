@@ -42,6 +42,12 @@ export const DatabaseConfig = Type.Object(
       default: 4,
       description: "SQLite's page cache in MiB; the OS file cache serves what it does not hold",
     }),
+    sqlite_wal_autocheckpoint: Type.Integer({
+      minimum: 100,
+      maximum: 1_000_000,
+      default: 10_000,
+      description: 'WAL pages (4 KiB) written before SQLite copies them into the database file',
+    }),
     pool_size: Type.Integer({ minimum: 1, default: 10 }),
   },
   { additionalProperties: false, default: {} },

@@ -58,8 +58,11 @@ export class AlertFormatError extends Error {
 /** Go's zero time, which Alertmanager sends as endsAt of an alert with no end. */
 const GO_ZERO_TIME = Date.UTC(1, 0, 1);
 
+/** What Alertmanager sends as the endsAt of every firing alert; Date.parse takes its time over it. */
+const GO_ZERO_TIME_TEXT = '0001-01-01T00:00:00Z';
+
 function parseTime(value: string | undefined, field: string): number | null {
-  if (value === undefined || value === '') return null;
+  if (value === undefined || value === '' || value === GO_ZERO_TIME_TEXT) return null;
   const ms = Date.parse(value);
   if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
     throw new AlertFormatError(field, `expected an RFC 3339 time, got "${value.slice(0, 40)}"`);

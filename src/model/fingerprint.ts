@@ -56,7 +56,7 @@ function hex4(n: number): string {
 
 export function labelsFingerprint(labels: Readonly<Record<string, string>>): string {
   const h: Limbs = [...OFFSET_BASIS];
-  const names = Object.keys(labels).sort(compareBytes);
+  const names = sortedNames(labels);
   for (const name of names) {
     addString(h, name);
     addByte(h, SEPARATOR);
@@ -68,8 +68,12 @@ export function labelsFingerprint(labels: Readonly<Record<string, string>>): str
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** Go sorts label names by UTF-8 byte order; for ASCII names that is code-unit order. */
-function compareBytes(a: string, b: string): number {
-  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+/**
+ * Go sorts label names by UTF-8 byte order. For ASCII names that is JavaScript's own code-unit
+ * order, so the common case is tested once per label set rather than at every comparison.
+ */
+function sortedNames(labels: Readonly<Record<string, string>>): string[] {
+  const names = Object.keys(labels);
+  if (names.every((n) => ASCII.test(n))) return names.sort();
+  return names.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 }

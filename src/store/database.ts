@@ -35,10 +35,13 @@ export interface StoreOptions {
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
   /** SQLite's page cache; better-sqlite3's build default (16 MiB) is most of a small server's memory. */
   sqliteCacheMib?: number;
+  /** WAL pages written before SQLite checkpoints them into the database file. */
+  sqliteWalAutocheckpoint?: number;
   poolSize: number;
 }
 
 const DEFAULT_SQLITE_CACHE_MIB = 4;
+const DEFAULT_WAL_AUTOCHECKPOINT = 10_000;
 
 /** pg, required only for a PostgreSQL URL: loading it costs ~15 MB of resident memory. */
 function loadPg(): typeof pg {
@@ -55,7 +58,10 @@ export function isPostgresUrl(url: string): boolean {
 export function openStore(options: StoreOptions): Store {
   if (isPostgresUrl(options.url)) return openPostgres(options);
   const file = options.url.startsWith('sqlite:') ? options.url.slice('sqlite:'.length) : `${options.dataDir}/alertwire.db`;
-  return openSqlite(file, options.sqliteSynchronous, options.sqliteCacheMib ?? DEFAULT_SQLITE_CACHE_MIB);
+  return openSqlite(file, options.sqliteSynchronous, {
+    cacheMib: options.sqliteCacheMib ?? DEFAULT_SQLITE_CACHE_MIB,
+    walAutocheckpoint: options.sqliteWalAutocheckpoint ?? DEFAULT_WAL_AUTOCHECKPOINT,
+  });
 }
 
 function openPostgres(options: StoreOptions): Store {
@@ -66,14 +72,17 @@ function openPostgres(options: StoreOptions): Store {
   return { db, dialect: 'postgres', pool, relaxed: (fn) => fn(db), close: () => db.destroy() };
 }
 
-function openSqlite(file: string, synchronous: string, cacheMib: number): Store {
+function openSqlite(file: string, synchronous: string, sizes: { cacheMib: number; walAutocheckpoint: number }): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma(`synchronous = ${synchronous}`);
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
-  raw.pragma(`cache_size = -${Math.round(cacheMib * 1024)}`);
+  raw.pragma(`cache_size = -${Math.round(sizes.cacheMib * 1024)}`);
+  // SQLite's 1,000 pages checkpointed index pages that the next commits dirtied again; with more,
+  // a page rewritten by many commits is copied into the database file once.
+  raw.pragma(`wal_autocheckpoint = ${sizes.walAutocheckpoint}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return {
     db,

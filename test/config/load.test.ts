@@ -37,6 +37,13 @@ describe('configuration', () => {
     assert.equal(c.server.body_limit, 1024 * 1024);
     assert.equal(c.database.sqlite_synchronous, 'FULL');
     assert.equal(c.database.sqlite_cache_mib, 4);
+    assert.equal(c.database.sqlite_wal_autocheckpoint, 10_000);
+  });
+
+  it('takes the WAL checkpoint size from ALERTWIRE_SQLITE_WAL_AUTOCHECKPOINT and refuses a tiny one', () => {
+    assert.equal(loadConfig(undefined, { ALERTWIRE_SQLITE_WAL_AUTOCHECKPOINT: '2000' }).database.sqlite_wal_autocheckpoint, 2000);
+    const error = configError(() => loadConfig(yamlFile('database:\n  sqlite_wal_autocheckpoint: 10\n'), {}));
+    assert.match(error.message, /:2:\d+: database\.sqlite_wal_autocheckpoint: /);
   });
 
   it('takes the SQLite page cache size from ALERTWIRE_SQLITE_CACHE_MIB and refuses zero', () => {

@@ -10,24 +10,29 @@ describe('the SQLite store', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  async function cacheSizeOf(sqliteCacheMib?: number): Promise<unknown> {
+  async function pragmaOf(name: 'cache_size' | 'wal_autocheckpoint', sizes: { sqliteCacheMib?: number; sqliteWalAutocheckpoint?: number } = {}): Promise<unknown> {
     const dataDir = mkdtempSync(join(tmpdir(), 'alertwire-db-'));
     dirs.push(dataDir);
-    const store = openStore({ url: '', dataDir, sqliteSynchronous: 'FULL', poolSize: 1, ...(sqliteCacheMib ? { sqliteCacheMib } : {}) });
+    const store = openStore({ url: '', dataDir, sqliteSynchronous: 'FULL', poolSize: 1, ...sizes });
     try {
-      const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(store.db);
-      return rows[0]?.cache_size;
+      const { rows } = await sql<Record<string, number>>`pragma ${sql.raw(name)}`.execute(store.db);
+      return rows[0]?.[name];
     } finally {
       await store.close();
     }
   }
 
   it('keeps a 4 MiB page cache by default, not the 16 MiB better-sqlite3 is built with', async () => {
-    assert.equal(await cacheSizeOf(), -4096);
+    assert.equal(await pragmaOf('cache_size'), -4096);
   });
 
   it('takes the page cache size it is given', async () => {
-    assert.equal(await cacheSizeOf(32), -32768);
+    assert.equal(await pragmaOf('cache_size', { sqliteCacheMib: 32 }), -32768);
+  });
+
+  it("checkpoints the WAL every 10,000 pages by default, not SQLite's 1,000, or as configured", async () => {
+    assert.equal(await pragmaOf('wal_autocheckpoint'), 10_000);
+    assert.equal(await pragmaOf('wal_autocheckpoint', { sqliteWalAutocheckpoint: 2500 }), 2500);
   });
 
   async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
