@@ -45,7 +45,20 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
   return out;
 }
 
+const redactedUrls = new Map<string, string>();
+
+/** The URL with credentials and secret-looking query parameters replaced; kept per URL, as most never change. */
 export function redactUrl(text: string): string {
+  let redacted = redactedUrls.get(text);
+  if (redacted === undefined) {
+    redacted = redactUrlText(text);
+    if (redactedUrls.size >= 1000) redactedUrls.delete(redactedUrls.keys().next().value as string);
+    redactedUrls.set(text, redacted);
+  }
+  return redacted;
+}
+
+function redactUrlText(text: string): string {
   try {
     const url = new URL(text);
     if (url.username || url.password) {

@@ -36,8 +36,15 @@ export interface EndpointOptions {
  * keep-alive, the URL policy on every resolved address), rebuilt when the contact point
  * changes. Redirects are not followed unless the contact point asks for it.
  */
+/** Where a URL sends a request, checked against the URL policy; or why it may not be sent. */
+type Target = { origin: string; path: string } | { refused: Error };
+
+const TARGET_CACHE_LIMIT = 1000;
+
 export class Transport {
   private readonly agents = new Map<string, { version: string; agent: Agent; dispatcher: Dispatcher }>();
+  /** Most contact points send to one fixed URL: it is parsed and checked once, not at every attempt. */
+  private readonly targets = new Map<string, Target>();
 
   constructor(private readonly policy: UrlPolicy) {}
 
@@ -97,12 +104,11 @@ export class Transport {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     try {
-      const url = new URL(request.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadUrlError(`unsupported URL scheme "${url.protocol}"`);
-      checkLiteralHost(this.policy, url);
+      const target = this.target(request.url);
+      if ('refused' in target) throw target.refused;
       const response = await dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        origin: target.origin,
+        path: target.path,
         method: request.method,
         headers: { 'user-agent': USER_AGENT, ...request.headers },
         body: request.body,
@@ -116,25 +122,45 @@ export class Transport {
       return { headers: {}, body: '', durationMs: elapsed(), ...describeFailure(error, request.timeoutMs) };
     }
   }
+
+  private target(text: string): Target {
+    let target = this.targets.get(text);
+    if (target) return target;
+    try {
+      const url = new URL(text);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadUrlError(`unsupported URL scheme "${url.protocol}"`);
+      checkLiteralHost(this.policy, url);
+      target = { origin: url.origin, path: `${url.pathname}${url.search}` };
+    } catch (error) {
+      target = { refused: error instanceof Error ? error : new Error(String(error)) };
+    }
+    if (this.targets.size >= TARGET_CACHE_LIMIT) this.targets.delete(this.targets.keys().next().value as string);
+    this.targets.set(text, target);
+    return target;
+  }
 }
 
 class BadUrlError extends Error {
   readonly code = 'ERR_BAD_URL';
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    chunks.push(buf);
-    size += buf.length;
-    if (size >= RESPONSE_BODY_LIMIT) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+/** The response body up to the limit; the rest is not read. Events, not an async iterator: this runs once per delivery. */
+function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => resolve(Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'));
+    body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= RESPONSE_BODY_LIMIT) {
+        body.destroy();
+        done();
+      }
+    });
+    body.on('end', done);
+    body.on('error', (error) => (size >= RESPONSE_BODY_LIMIT ? done() : reject(error)));
+  });
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
