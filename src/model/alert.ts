@@ -81,7 +81,7 @@ export function normalizeAlert(
 ): Alert {
   const field = `alerts[${index}]`;
   // Alertmanager and Prometheus treat an empty label as absent; so must the fingerprint.
-  const labels = Object.fromEntries(Object.entries(inbound.labels ?? {}).filter(([, v]) => v !== ''));
+  const labels = withoutEmpty(inbound.labels ?? {});
   const startsAt = parseTime(inbound.startsAt, `${field}.startsAt`) ?? context.now;
   const endsAt = parseTime(inbound.endsAt, `${field}.endsAt`);
   const status = resolveStatus(inbound.status ?? context.groupStatus, endsAt, context.now, `${field}.status`);
@@ -96,6 +96,13 @@ export function normalizeAlert(
     extras: pickExtras(inbound, context.orgId),
     ...(inbound.startsAt ? {} : { startsAtImplied: true }),
   };
+}
+
+function withoutEmpty(labels: Record<string, string>): Record<string, string> {
+  for (const name in labels) {
+    if (labels[name] === '') return Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ''));
+  }
+  return { ...labels };
 }
 
 function resolveStatus(given: string | undefined, endsAt: number | null, now: number, field: string): AlertStatus {
