@@ -196,7 +196,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     externalUrl: () => externalUrl(),
     now,
     wake: () => runner.wake(NOTIFY_KINDS),
-    delivery: { maxInFlight: config.jobs.delivery_concurrency, leaseMs: config.jobs.lease * 1000, pollMs: config.jobs.poll_interval * 1000 },
+    delivery: {
+      maxInFlight: config.jobs.delivery_concurrency,
+      maxInFlightPerContactPoint: config.jobs.delivery_concurrency_per_contact_point,
+      leaseMs: config.jobs.lease * 1000,
+      pollMs: config.jobs.poll_interval * 1000,
+    },
   });
   const runnerOptions = {
     concurrency: config.jobs.concurrency,

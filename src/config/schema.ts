@@ -90,6 +90,11 @@ export const JobsConfig = Type.Object(
   {
     concurrency: Type.Integer({ minimum: 1, default: 8, description: 'Job batches (analyses, actions, routing) running at once' }),
     delivery_concurrency: Type.Integer({ minimum: 1, default: 256, description: 'Deliveries being sent to contact points at once' }),
+    delivery_concurrency_per_contact_point: Type.Integer({
+      minimum: 1,
+      default: 64,
+      description: 'Deliveries being sent to any one contact point at once, so a hanging endpoint cannot take every slot',
+    }),
     lease: Seconds(10, 'How long a claimed job stays with its worker before another may take it; renewed while it runs'),
     max_attempts: Type.Integer({ minimum: 1, default: 10 }),
     poll_interval: Seconds(1, 'Fallback polling when no wake-up arrives'),

@@ -5,6 +5,7 @@ import { updateContactPointRow } from '../store/contact-points.js';
 import type { Store } from '../store/database.js';
 import { claimDueDeliveries, recordAttempts, releaseDeliveries, renewDeliveryLeases } from '../store/delivery-queue.js';
 import type { DeliveryRow } from '../store/deliveries.js';
+import { ContactPointSlots } from './contact-point-slots.js';
 import { decide, type Decision, type DeliverDeps } from './decision.js';
 import type { ContactPointRegistry } from './registry.js';
 
@@ -14,6 +15,8 @@ export const DELIVER = 'deliver';
 export interface DeliveryWorkerOptions {
   /** Deliveries being attempted at once (each one waits on its endpoint). */
   maxInFlight: number;
+  /** Of those, at most this many to one contact point. */
+  maxInFlightPerContactPoint: number;
   leaseMs: number;
   pollMs: number;
   log: Log;
@@ -31,6 +34,15 @@ const CLAIM_LIMIT = 200;
 /** On an unexpected error (not an endpoint's answer), when to try the delivery again. */
 const ERROR_RETRY_MS = 5000;
 
+type ContactPoints = Awaited<ReturnType<ContactPointRegistry['snapshot']>>;
+
+/** A claimed delivery, with the claim holding it and the contact points as they were at the claim. */
+interface Claimed {
+  row: DeliveryRow;
+  owner: string;
+  contactPoints: ContactPoints;
+}
+
 /**
  * Sends due deliveries as a stream rather than in batches: it claims whenever it has room for
  * more, each delivery goes out on its own, and what they came to is written in one
@@ -44,7 +56,9 @@ export class DeliveryWorker implements Worker {
   private claims = 0;
   /** Claim owner → its deliveries not yet written back. */
   private readonly held = new Map<string, Set<string>>();
+  /** Claimed and not yet decided: being sent, or waiting for a slot of its contact point. */
   private inFlight = 0;
+  private readonly slots: ContactPointSlots<Claimed>;
   private decided: Decision[] = [];
   private writing: Promise<void> = Promise.resolve();
   private writeQueued = false;
@@ -54,7 +68,9 @@ export class DeliveryWorker implements Worker {
   private wakeUp: (() => void) | null = null;
   private roomWaiters: (() => void)[] = [];
 
-  constructor(private readonly deps: DeliveryWorkerDeps, private readonly options: DeliveryWorkerOptions) {}
+  constructor(private readonly deps: DeliveryWorkerDeps, private readonly options: DeliveryWorkerOptions) {
+    this.slots = new ContactPointSlots(options.maxInFlightPerContactPoint);
+  }
 
   takes(kind: string): boolean {
     return kind === DELIVER;
@@ -109,12 +125,16 @@ export class DeliveryWorker implements Worker {
   private async claim(limit: number): Promise<number> {
     const owner = `${this.instance}:${++this.claims}`;
     try {
-      const rows = await claimDueDeliveries(this.deps.store, { owner, limit, leaseMs: this.options.leaseMs, now: this.deps.now() });
+      const skip = this.slots.full();
+      const rows = await claimDueDeliveries(this.deps.store, { owner, limit, leaseMs: this.options.leaseMs, now: this.deps.now(), skip });
       if (rows.length === 0) return 0;
       const contactPoints = await this.deps.registry.snapshot();
       this.held.set(owner, new Set(rows.map((r) => r.id)));
       this.inFlight += rows.length;
-      for (const row of rows) void this.attempt(row, owner, contactPoints);
+      for (const row of rows) {
+        const claimed = { row, owner, contactPoints };
+        if (this.slots.take(row.contact_point_id, claimed)) void this.attempt(claimed);
+      }
       return rows.length;
     } catch (error) {
       this.options.log.error({ err: error }, 'claiming deliveries failed');
@@ -122,7 +142,7 @@ export class DeliveryWorker implements Worker {
     }
   }
 
-  private async attempt(row: DeliveryRow, owner: string, contactPoints: Awaited<ReturnType<ContactPointRegistry['snapshot']>>): Promise<void> {
+  private async attempt({ row, owner, contactPoints }: Claimed): Promise<void> {
     let decision: Decision;
     try {
       decision = await decide(row, owner, contactPoints.get(row.contact_point_id), this.deps);
@@ -132,6 +152,10 @@ export class DeliveryWorker implements Worker {
     }
     this.decided.push(decision);
     this.inFlight--;
+    const { next, wasFull } = this.slots.release(row.contact_point_id);
+    if (next) void this.attempt(next);
+    // Claims left this contact point out while it was full; it may take deliveries again.
+    else if (wasFull) this.wake();
     for (const w of this.roomWaiters.splice(0)) w();
     if (!this.writeQueued) {
       this.writeQueued = true;

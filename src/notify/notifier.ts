@@ -36,8 +36,8 @@ export interface NotifierDeps {
   wake: () => void;
   /** How long finished deliveries and their attempts are kept (ms). */
   retentionMs?: number;
-  /** The delivery worker's settings: deliveries in flight at once, lease and poll interval. */
-  delivery: { maxInFlight: number; leaseMs: number; pollMs: number };
+  /** The delivery worker's settings: deliveries in flight at once (in all, per contact point), lease and poll interval. */
+  delivery: { maxInFlight: number; maxInFlightPerContactPoint: number; leaseMs: number; pollMs: number };
 }
 
 export interface Notifier {

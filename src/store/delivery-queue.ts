@@ -15,19 +15,26 @@ export interface DeliveryClaim {
   limit: number;
   leaseMs: number;
   now: number;
+  /** Contact points to leave alone this time (those with as many deliveries in flight as they may have). */
+  skip?: readonly string[];
 }
 
 /** Without statistics SQLite reads every pending delivery through (state, contact point) and sorts them; the due index is a range. */
 const DUE = `deliveries indexed by deliveries_due where state = 'pending' and next_attempt_at <= ?`;
 
+/** The due condition, leaving out `skipped` contact points; one statement text per number of them. */
+const dueSkipping = (skipped: number) => (skipped === 0 ? DUE : `${DUE} and contact_point_id not in (${Array(skipped).fill('?').join(', ')})`);
+
 export async function claimDueDeliveries(store: Store, claim: DeliveryClaim): Promise<DeliveryRow[]> {
   const raw = store.sqlite;
   // A lease lost to a power cut only means the delivery is claimed again.
   if (raw) return store.relaxed(async () => claimSqlite(raw, claim));
+  const skip = claim.skip ?? [];
+  const skipping = skip.length > 0 ? sql`and contact_point_id not in (${sql.join(skip)})` : sql``;
   const result = await sql<DeliveryRow>`
     update deliveries set lease_owner = ${claim.owner}, next_attempt_at = ${claim.now + claim.leaseMs}
     where id in (
-      select id from deliveries where state = 'pending' and next_attempt_at <= ${claim.now}
+      select id from deliveries where state = 'pending' and next_attempt_at <= ${claim.now} ${skipping}
       order by next_attempt_at limit ${claim.limit}
       for update skip locked
     )
@@ -37,12 +44,14 @@ export async function claimDueDeliveries(store: Store, claim: DeliveryClaim): Pr
 
 /** Most claims find nothing due, and an UPDATE takes SQLite's write path even then: a read probes first. */
 function claimSqlite(raw: BetterSqlite3.Database, claim: DeliveryClaim): DeliveryRow[] {
-  if (statementOn(raw, `select 1 from ${DUE} limit 1`).get(claim.now) === undefined) return [];
+  const skip = claim.skip ?? [];
+  const due = dueSkipping(skip.length);
+  if (statementOn(raw, `select 1 from ${due} limit 1`).get(claim.now, ...skip) === undefined) return [];
   const rows = statementOn(
     raw,
     `update deliveries set lease_owner = ?, next_attempt_at = ?
-     where id in (select id from ${DUE} order by next_attempt_at limit ?) returning *`,
-  ).all(claim.owner, claim.now + claim.leaseMs, claim.now, claim.limit) as DeliveryRow[];
+     where id in (select id from ${due} order by next_attempt_at limit ?) returning *`,
+  ).all(claim.owner, claim.now + claim.leaseMs, claim.now, ...skip, claim.limit) as DeliveryRow[];
   return rows.sort(byDue);
 }
 

@@ -31,6 +31,26 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(slowStates, ['pending', 'pending', 'pending', 'pending', 'pending'], 'the slow ones are still under way');
       }));
 
+    it('gives a hanging endpoint its share of the slots, not all of them', () =>
+      withApp(
+        dialect,
+        async ({ app, sink }) => {
+          const hanging = await sink(() => ({ status: 200, delayMs: 4000 }));
+          const fast = await sink();
+          await createContactPoint(app, { name: 'hanging', url: hanging.url, timeout: 10 });
+          for (let i = 0; i < 6; i++) await postAlerts(app, notification([{ labels: { alertname: 'Backlog', seq: String(i) } }]));
+          await hanging.waitFor(2);
+          // Due after the whole backlog, and only two of the four slots are the hanging endpoint's.
+          await createContactPoint(app, { name: 'fast', url: fast.url });
+          const posted = Date.now();
+          await postAlerts(app, notification([{ labels: { alertname: 'Page' } }]));
+          await fast.waitFor(1);
+          assert.ok(Date.now() - posted < 2500, `the other contact point waited ${Date.now() - posted} ms`);
+          assert.equal(hanging.received.length, 2, 'the hanging endpoint never had more than its two at once');
+        },
+        { jobs: { delivery_concurrency: 4, delivery_concurrency_per_contact_point: 2 } },
+      ));
+
     it('keeps the lease of a delivery whose endpoint answers after the lease would have run out: sent once', () =>
       withApp(
         dialect,

@@ -98,6 +98,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await claim('w3'), [], 'leased, future and finished deliveries are not claimed');
     });
 
+    it('leaves out the contact points it is told to skip', async () => {
+      await insert(delivery('a1', { contact_point_id: 'a' }), delivery('b1', { contact_point_id: 'b' }), delivery('c1', { contact_point_id: 'c' }));
+      const rows = await claimDueDeliveries(store, { owner: 'w1', limit: 10, leaseMs: LEASE, now: NOW, skip: ['a', 'c'] });
+      assert.deepEqual(rows.map((d) => d.id), ['b1']);
+      assert.deepEqual(await claimDueDeliveries(store, { owner: 'w1', limit: 10, leaseMs: LEASE, now: NOW, skip: ['a', 'c'] }), []);
+    });
+
     it("gives a crashed worker's delivery to another when the lease runs out, and fences the first", async () => {
       await insert(delivery('d1'));
       assert.equal((await claim('w1')).length, 1);
