@@ -3,6 +3,7 @@ import type { Log } from '../observability/log.js';
 import type pg from 'pg';
 import type { Store } from '../store/database.js';
 import type { Worker } from './pool.js';
+import { WakeSignal } from './wake-signal.js';
 import { claimDueJobs, completeJobs, failJob, JOBS_CHANNEL, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
 
 /**
@@ -61,8 +62,7 @@ export class JobRunner implements Worker {
   private readonly active = new Map<string, ClaimedJob[]>();
   private stopping = false;
   private loopDone: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly signal = new WakeSignal();
   private heartbeat: NodeJS.Timeout | null = null;
   private listener: pg.PoolClient | null = null;
   private slotWaiters: (() => void)[] = [];
@@ -95,8 +95,7 @@ export class JobRunner implements Worker {
 
   /** New jobs were committed: claim now instead of at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.signal.wake();
   }
 
   /** Stops claiming, lets running batches finish until the deadline, hands back the rest. */
@@ -151,7 +150,7 @@ export class JobRunner implements Worker {
         this.options.log.error({ err: error }, 'claiming jobs failed');
       }
       if (jobs.length === 0) {
-        await this.idle();
+        await this.signal.wait(this.options.pollMs);
         continue;
       }
       this.active.set(owner, jobs);
@@ -166,21 +165,6 @@ export class JobRunner implements Worker {
     return new Promise<void>((r) => this.slotWaiters.push(r));
   }
 
-  private async idle(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollMs);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wakeUp = null;
-    this.woken = false;
-  }
 
   private async runClaim(owner: string, jobs: ClaimedJob[]): Promise<void> {
     const byKind = new Map<string, ClaimedJob[]>();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '../jobs/pool.js';
+import { WakeSignal } from '../jobs/wake-signal.js';
 import type { Log } from '../observability/log.js';
 import { updateContactPointRow } from '../store/contact-points.js';
 import type { Store } from '../store/database.js';
@@ -64,8 +65,7 @@ export class DeliveryWorker implements Worker {
   private writeQueued = false;
   private loopDone: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | null = null;
-  private woken = false;
-  private wakeUp: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
   private roomWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: DeliveryWorkerDeps, private readonly options: DeliveryWorkerOptions) {
@@ -86,8 +86,7 @@ export class DeliveryWorker implements Worker {
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.signal.wake();
   }
 
   /** Stops claiming, lets attempts under way finish until the deadline, hands back the rest. */
@@ -117,7 +116,7 @@ export class DeliveryWorker implements Worker {
         continue;
       }
       const claimed = await this.claim(Math.min(room, CLAIM_LIMIT));
-      if (claimed === 0) await this.idle();
+      if (claimed === 0) await this.signal.wait(this.options.pollMs);
     }
   }
 
@@ -196,21 +195,6 @@ export class DeliveryWorker implements Worker {
     await updateContactPointRow(this.deps.store, gone.contactPointId, { enabled: 0, disabled_reason: gone.reason, updated_at: this.deps.now() });
   }
 
-  private async idle(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollMs);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wakeUp = null;
-    this.woken = false;
-  }
 
   private async renew(): Promise<void> {
     try {
