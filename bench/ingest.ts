@@ -660,6 +660,8 @@ export function benchServerEnv(server: { port: number; dataDir: string; token: s
     ALERTWIRE_RATE_LIMIT_PER_IP: '0',
     ALERTWIRE_RATE_LIMIT_GLOBAL: '0',
     ALERTWIRE_LOG_LEVEL: 'warn',
+    // BENCH_WAL_AUTOCHECKPOINT tries another checkpoint interval (pages) than the default.
+    ...(process.env.BENCH_WAL_AUTOCHECKPOINT ? { ALERTWIRE_SQLITE_WAL_AUTOCHECKPOINT: process.env.BENCH_WAL_AUTOCHECKPOINT } : {}),
   };
 }
 
