@@ -38,6 +38,12 @@ export interface RunnerOptions {
   busy?: () => boolean;
   busyClaimIntervalMs?: number;
   busyBatchSize?: number;
+  /**
+   * While busy, the next claim also waits this many times as long as the last batch took: a
+   * batch's share of the loop stays bounded (1/(1+factor)) whether it is a group of one alert or
+   * of a hundred.
+   */
+  busyPauseFactor?: number;
   /** At least this long between claims: one claim then takes what several commits enqueued. */
   minClaimIntervalMs?: number;
 }
@@ -67,6 +73,8 @@ export class JobRunner implements Worker {
   private listener: pg.PoolClient | null = null;
   private slotWaiters: (() => void)[] = [];
   private lastClaimAt = Number.NEGATIVE_INFINITY;
+  /** While busy, no claim before this (performance.now() time). */
+  private pausedUntil = Number.NEGATIVE_INFINITY;
   private lastExpiredCheckAt = Number.NEGATIVE_INFINITY;
   running = false;
 
@@ -125,7 +133,7 @@ export class JobRunner implements Worker {
       }
       const busy = this.options.busy?.() ?? false;
       const interval = busy ? (this.options.busyClaimIntervalMs ?? 250) : (this.options.minClaimIntervalMs ?? 0);
-      const wait = this.lastClaimAt + interval - performance.now();
+      const wait = Math.max(this.lastClaimAt + interval, busy ? this.pausedUntil : 0) - performance.now();
       if (wait > 0) {
         await new Promise((r) => setTimeout(r, Math.min(wait, 25)));
         continue;
@@ -154,7 +162,12 @@ export class JobRunner implements Worker {
         continue;
       }
       this.active.set(owner, jobs);
+      const started = performance.now();
       void this.runClaim(owner, jobs).finally(() => {
+        const ended = performance.now();
+        // Only a batch claimed while busy sets a pause: a full batch taken while idle would
+        // otherwise hold claims back long enough for a backlog to build and run in one burst.
+        if (busy && this.options.busyPauseFactor) this.pausedUntil = ended + (ended - started) * this.options.busyPauseFactor;
         this.active.delete(owner);
         for (const w of this.slotWaiters.splice(0)) w();
       });

@@ -38,6 +38,40 @@ for (const dialect of DIALECTS) {
     const runnerFor = (s: Store, kinds: JobKind[], pollMs = 60_000) =>
       new JobRunner(s, kinds, { concurrency: 4, batchSize: 10, leaseMs: 30_000, pollMs, now: Date.now, log: silent });
 
+    it('while busy, pauses after a batch for busyPauseFactor times as long as it took; a batch claimed while idle sets no pause', async () => {
+      await sql`delete from jobs`.execute(store.db);
+      let busy = true;
+      const starts: number[] = [];
+      const slow: JobKind = {
+        kind: 'paced',
+        async run(jobs) {
+          starts.push(performance.now());
+          await new Promise((r) => setTimeout(r, 100));
+          return jobs.map(() => ({ ok: true }));
+        },
+      };
+      const runner = new JobRunner(store, [slow], {
+        ...{ concurrency: 1, batchSize: 1, leaseMs: 30_000, pollMs: 20, now: Date.now, log: silent },
+        ...{ busy: () => busy, busyClaimIntervalMs: 0, busyBatchSize: 1, busyPauseFactor: 5 },
+      });
+      const jobs = (prefix: string) => Array.from({ length: 2 }, (_, i) => ({ kind: 'paced', idempotencyKey: `${prefix}${i}`, payload: { n: i } }));
+      await enqueueJobs(store.db, jobs('busy'), Date.now(), 3);
+      await runner.start();
+      try {
+        await eventually(async () => (starts.length === 2 ? true : undefined), 3000, 'both busy batches');
+        const busyGap = (starts[1] ?? 0) - (starts[0] ?? 0);
+        assert.ok(busyGap >= 550, `the second busy claim came ${Math.round(busyGap)} ms after the first, not after 100 ms + 5 × 100 ms`);
+        busy = false;
+        await enqueueJobs(store.db, jobs('idle'), Date.now(), 3);
+        runner.wake();
+        await eventually(async () => (starts.length === 4 ? true : undefined), 3000, 'both idle batches');
+        const idleGap = (starts[3] ?? 0) - (starts[2] ?? 0);
+        assert.ok(idleGap < 350, `idle claims follow each other (${Math.round(idleGap)} ms)`);
+      } finally {
+        await runner.stop(1000);
+      }
+    });
+
     it('runs enqueued jobs at once when woken, without waiting for the poll', async () => {
       const seen: ClaimedJob[] = [];
       const runner = runnerFor(store, [recordingKind('ok', () => ({ ok: true }), seen)]);
