@@ -36,6 +36,14 @@ export class ContactPointSlots<T> {
     return { next, wasFull };
   }
 
+  /** Takes every waiting item out (at shutdown: they are handed back unsent); returns how many there were. */
+  dropWaiting(): number {
+    let count = 0;
+    for (const queue of this.waiting.values()) count += queue.length;
+    this.waiting.clear();
+    return count;
+  }
+
   /** Contact points that may take no more deliveries now: claims leave them out. */
   full(): string[] {
     return [...this.sending.keys()].filter((id) => this.isFull(id));

@@ -95,6 +95,8 @@ export class DeliveryWorker implements Worker {
     this.wake();
     for (const w of this.roomWaiters.splice(0)) w();
     await this.loopDone;
+    // Deliveries still waiting for their contact point's slot are handed back below, unsent.
+    this.inFlight -= this.slots.dropWaiting();
     const deadline = Date.now() + deadlineMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await this.writeDecided();
@@ -194,7 +196,6 @@ export class DeliveryWorker implements Worker {
   private async disable(gone: NonNullable<Decision['gone']>): Promise<void> {
     await updateContactPointRow(this.deps.store, gone.contactPointId, { enabled: 0, disabled_reason: gone.reason, updated_at: this.deps.now() });
   }
-
 
   private async renew(): Promise<void> {
     try {

@@ -31,4 +31,15 @@ describe('ContactPointSlots', () => {
     assert.equal(slots.release('a').wasFull, true);
     assert.deepEqual(slots.full(), []);
   });
+
+  it('gives up what waits at shutdown, counting it', () => {
+    const slots = new ContactPointSlots<string>(1);
+    slots.take('a', 'a1');
+    slots.take('a', 'a2');
+    slots.take('b', 'b1');
+    slots.take('b', 'b2');
+    slots.take('b', 'b3');
+    assert.equal(slots.dropWaiting(), 3);
+    assert.deepEqual(slots.release('a'), { next: undefined, wasFull: true });
+  });
 });
