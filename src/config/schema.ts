@@ -95,7 +95,7 @@ export const JobsConfig = Type.Object(
       default: 64,
       description: 'Deliveries being sent to any one contact point at once, so a hanging endpoint cannot take every slot',
     }),
-    lease: Seconds(10, 'How long a claimed job stays with its worker before another may take it; renewed while it runs'),
+    lease: Seconds(10, 'How long a claimed job or delivery stays with its worker before another may take it; renewed while it runs'),
     max_attempts: Type.Integer({ minimum: 1, default: 10 }),
     poll_interval: Seconds(1, 'Fallback polling when no wake-up arrives'),
   },
