@@ -45,7 +45,7 @@ export const DatabaseConfig = Type.Object(
     sqlite_wal_autocheckpoint: Type.Integer({
       minimum: 100,
       maximum: 1_000_000,
-      default: 10_000,
+      default: 1000,
       description: 'WAL pages (4 KiB) written before SQLite copies them into the database file',
     }),
     pool_size: Type.Integer({ minimum: 1, default: 10 }),

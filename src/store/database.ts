@@ -41,7 +41,7 @@ export interface StoreOptions {
 }
 
 const DEFAULT_SQLITE_CACHE_MIB = 4;
-const DEFAULT_WAL_AUTOCHECKPOINT = 10_000;
+const DEFAULT_WAL_AUTOCHECKPOINT = 1000;
 
 /** pg, required only for a PostgreSQL URL: loading it costs ~15 MB of resident memory. */
 function loadPg(): typeof pg {
@@ -80,8 +80,8 @@ function openSqlite(file: string, synchronous: string, sizes: { cacheMib: number
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
   raw.pragma(`cache_size = -${Math.round(sizes.cacheMib * 1024)}`);
-  // SQLite's 1,000 pages checkpointed index pages that the next commits dirtied again; with more,
-  // a page rewritten by many commits is copied into the database file once.
+  // The checkpoint runs inside a commit, on the event loop: a larger interval copies a page
+  // rewritten by many commits once, but its checkpoint (and fsync) holds every request for longer.
   raw.pragma(`wal_autocheckpoint = ${sizes.walAutocheckpoint}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return {

@@ -37,7 +37,7 @@ describe('configuration', () => {
     assert.equal(c.server.body_limit, 1024 * 1024);
     assert.equal(c.database.sqlite_synchronous, 'FULL');
     assert.equal(c.database.sqlite_cache_mib, 4);
-    assert.equal(c.database.sqlite_wal_autocheckpoint, 10_000);
+    assert.equal(c.database.sqlite_wal_autocheckpoint, 1000);
   });
 
   it('takes the WAL checkpoint size from ALERTWIRE_SQLITE_WAL_AUTOCHECKPOINT and refuses a tiny one', () => {

@@ -30,8 +30,8 @@ describe('the SQLite store', () => {
     assert.equal(await pragmaOf('cache_size', { sqliteCacheMib: 32 }), -32768);
   });
 
-  it("checkpoints the WAL every 10,000 pages by default, not SQLite's 1,000, or as configured", async () => {
-    assert.equal(await pragmaOf('wal_autocheckpoint'), 10_000);
+  it("checkpoints the WAL every 1,000 pages by default (SQLite's own), or as configured", async () => {
+    assert.equal(await pragmaOf('wal_autocheckpoint'), 1000);
     assert.equal(await pragmaOf('wal_autocheckpoint', { sqliteWalAutocheckpoint: 2500 }), 2500);
   });
 
