@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { JobRunner, type JobKind, type JobResult } from '../../src/jobs/runner.js';
 import type { Store } from '../../src/store/database.js';
 import { enqueueJobs, findJobs, type ClaimedJob } from '../../src/store/jobs.js';
 import { eventually } from '../support/app.js';
-import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+import { DIALECTS, storeForSuite, type TestDatabase } from '../support/dialects.js';
 
 const silent = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -24,15 +24,11 @@ function recordingKind(kind: string, decide: (job: ClaimedJob) => JobResult, see
 
 for (const dialect of DIALECTS) {
   describe(`job runner on ${dialect}`, () => {
-    let db: TestDatabase;
     let store: Store;
-    before(async () => {
-      db = await testDatabase(dialect);
-      store = await db.open();
-    });
-    after(async () => {
-      await store.close();
-      await db.drop();
+    let db: TestDatabase;
+    storeForSuite(dialect, (opened, database) => {
+      store = opened;
+      db = database;
     });
 
     const runnerFor = (s: Store, kinds: JobKind[], pollMs = 60_000) =>

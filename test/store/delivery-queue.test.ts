@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/database.js';
 import {
@@ -11,7 +11,7 @@ import {
   renewDeliveryLeases,
 } from '../../src/store/delivery-queue.js';
 import { getDelivery, insertDeliveries, listAttempts, requeueOne, type DeliveryRow, type NewAttempt } from '../../src/store/deliveries.js';
-import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+import { DIALECTS, storeForSuite } from '../support/dialects.js';
 
 const NOW = 1_700_000_000_000;
 const LEASE = 10_000;
@@ -64,16 +64,8 @@ const held = (owner: string, ...ids: string[]) => new Map([[owner, new Set(ids)]
 
 for (const dialect of DIALECTS) {
   describe(`delivery queue on ${dialect}`, () => {
-    let db: TestDatabase;
     let store: Store;
-    before(async () => {
-      db = await testDatabase(dialect);
-      store = await db.open();
-    });
-    after(async () => {
-      await store.close();
-      await db.drop();
-    });
+    storeForSuite(dialect, (opened) => (store = opened));
     beforeEach(async () => {
       await sql`delete from deliveries`.execute(store.db);
       await sql`delete from delivery_attempts`.execute(store.db);

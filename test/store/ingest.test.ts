@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { planAnalysis } from '../../src/analysis/analyze-job.js';
 import type { Alert } from '../../src/model/alert.js';
 import { getAlert, listOccurrences } from '../../src/store/alerts.js';
@@ -17,7 +17,7 @@ import {
   type IngestOptions,
 } from '../../src/store/ingest.js';
 import { claimDueJobs, findJobs } from '../../src/store/jobs.js';
-import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+import { DIALECTS, storeForSuite } from '../support/dialects.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30);
 
@@ -48,18 +48,9 @@ function notification(alerts: Alert[], receivedAt = clock): InboundNotification 
 
 for (const dialect of DIALECTS) {
   describe(`ingest on ${dialect}`, () => {
-    let db: TestDatabase;
     let store: Store;
+    storeForSuite(dialect, (opened) => (store = opened));
     const options: IngestOptions = { dedupWindowMs: 60_000, maxAttempts: 5, planJobs: planAnalysis, now: () => clock };
-
-    before(async () => {
-      db = await testDatabase(dialect);
-      store = await db.open();
-    });
-    after(async () => {
-      await store.close();
-      await db.drop();
-    });
 
     it('writes the alert, its occurrence, the raw notification and one analyze job in one transaction', async () => {
       clock = T0;

@@ -1,24 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/database.js';
 import { claimDueJobs, completeJobs, enqueueJobs, failJob, findJobs, releaseJobs, releaseOrphanedJobs, renewLeases } from '../../src/store/jobs.js';
-import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+import { DIALECTS, storeForSuite, testDatabase, type TestDatabase } from '../support/dialects.js';
 
 const NOW = 1_700_000_000_000;
 const LEASE = 30_000;
 
 for (const dialect of DIALECTS) {
   describe(`job queue on ${dialect}`, () => {
-    let db: TestDatabase;
     let store: Store;
-    before(async () => {
-      db = await testDatabase(dialect);
-      store = await db.open();
-    });
-    after(async () => {
-      await store.close();
-      await db.drop();
+    let db: TestDatabase;
+    storeForSuite(dialect, (opened, database) => {
+      store = opened;
+      db = database;
     });
     beforeEach(async () => {
       await sql`delete from jobs`.execute(store.db);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrations/index.js';
@@ -62,3 +63,21 @@ export async function testDatabase(dialect: 'sqlite' | 'postgres'): Promise<Test
 
 /** Both dialects: PostgreSQL is required (the suites must run on both, in CI too). */
 export const DIALECTS = ['sqlite', 'postgres'] as const;
+
+/**
+ * Inside a describe: a fresh database on `dialect` for the suite, opened before its tests (the
+ * store, and the database for more connections, are handed to `opened`) and dropped after them.
+ */
+export function storeForSuite(dialect: 'sqlite' | 'postgres', opened: (store: Store, db: TestDatabase) => void): void {
+  let db: TestDatabase;
+  let store: Store;
+  before(async () => {
+    db = await testDatabase(dialect);
+    store = await db.open();
+    opened(store, db);
+  });
+  after(async () => {
+    await store.close();
+    await db.drop();
+  });
+}
