@@ -178,7 +178,6 @@ export class JobRunner implements Worker {
     return new Promise<void>((r) => this.slotWaiters.push(r));
   }
 
-
   private async runClaim(owner: string, jobs: ClaimedJob[]): Promise<void> {
     const byKind = new Map<string, ClaimedJob[]>();
     for (const j of jobs) byKind.set(j.kind, [...(byKind.get(j.kind) ?? []), j]);

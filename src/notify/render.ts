@@ -1,5 +1,6 @@
 import { notificationData, parseTemplate, type NotificationAlert, type NotificationInput, type TemplateData } from '../template/index.js';
 import type { Template } from '../template/index.js';
+import { memoized } from './memo.js';
 import type { OutboundNotification, SnapshotAlert } from './outbound.js';
 
 /**
@@ -7,19 +8,11 @@ import type { OutboundNotification, SnapshotAlert } from './outbound.js';
  * Parsing errors surface as TemplateError with the field as template name, so a message reads
  * `template: title:1:5: …`.
  */
-const parsed = new Map<string, Template>();
-const CACHE_LIMIT = 500;
-
-function templateFor(field: string, text: string): Template {
-  const key = `${field}\u0000${text}`;
-  let t = parsed.get(key);
-  if (!t) {
-    t = parseTemplate(field, text);
-    if (parsed.size >= CACHE_LIMIT) parsed.delete(parsed.keys().next().value as string);
-    parsed.set(key, t);
-  }
-  return t;
-}
+const templateFor = memoized(
+  500,
+  (field: string, text: string) => `${field}\u0000${text}`,
+  (field: string, text: string): Template => parseTemplate(field, text),
+);
 
 export function renderField(field: string, text: string, data: TemplateData, now: number): string {
   return templateFor(field, text).execute(data, { now: new Date(now) });

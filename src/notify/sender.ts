@@ -2,6 +2,7 @@ import { TemplateError } from '../template/index.js';
 import { OAuthError, OAuthTokens, staticAuthorization } from './auth.js';
 import type { OutboundNotification } from './outbound.js';
 import type { LoadedContactPoint } from './registry.js';
+import { memoized } from './memo.js';
 import { renderField, templateData } from './render.js';
 import { parseRetryAfter, verdict, type Verdict } from './retry.js';
 import { signatureHeaders } from './signing.js';
@@ -45,18 +46,8 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
   return out;
 }
 
-const redactedUrls = new Map<string, string>();
-
 /** The URL with credentials and secret-looking query parameters replaced; kept per URL, as most never change. */
-export function redactUrl(text: string): string {
-  let redacted = redactedUrls.get(text);
-  if (redacted === undefined) {
-    redacted = redactUrlText(text);
-    if (redactedUrls.size >= 1000) redactedUrls.delete(redactedUrls.keys().next().value as string);
-    redactedUrls.set(text, redacted);
-  }
-  return redacted;
-}
+export const redactUrl = memoized(1000, (text: string) => text, redactUrlText);
 
 function redactUrlText(text: string): string {
   try {

@@ -1,5 +1,6 @@
 import type { Agent, buildConnector, Dispatcher } from 'undici';
 import { loadUndici } from '../lazy-modules.js';
+import { memoized } from './memo.js';
 import type { TlsSettings } from './contact-point.js';
 import { checkLiteralHost, guardedLookup, type UrlPolicy, UrlPolicyError } from './url-policy.js';
 
@@ -31,20 +32,18 @@ export interface EndpointOptions {
   followRedirects: boolean;
 }
 
+/** Where a URL sends a request, checked against the URL policy; or why it may not be sent. */
+type Target = { origin: string; path: string } | { refused: Error };
+
 /**
  * Outbound HTTP for contact points: one undici Agent per contact point (its TLS settings,
  * keep-alive, the URL policy on every resolved address), rebuilt when the contact point
  * changes. Redirects are not followed unless the contact point asks for it.
  */
-/** Where a URL sends a request, checked against the URL policy; or why it may not be sent. */
-type Target = { origin: string; path: string } | { refused: Error };
-
-const TARGET_CACHE_LIMIT = 1000;
-
 export class Transport {
   private readonly agents = new Map<string, { version: string; agent: Agent; dispatcher: Dispatcher }>();
   /** Most contact points send to one fixed URL: it is parsed and checked once, not at every attempt. */
-  private readonly targets = new Map<string, Target>();
+  private readonly target = memoized(1000, (text: string) => text, (text: string) => targetOf(this.policy, text));
 
   constructor(private readonly policy: UrlPolicy) {}
 
@@ -123,20 +122,16 @@ export class Transport {
     }
   }
 
-  private target(text: string): Target {
-    let target = this.targets.get(text);
-    if (target) return target;
-    try {
-      const url = new URL(text);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadUrlError(`unsupported URL scheme "${url.protocol}"`);
-      checkLiteralHost(this.policy, url);
-      target = { origin: url.origin, path: `${url.pathname}${url.search}` };
-    } catch (error) {
-      target = { refused: error instanceof Error ? error : new Error(String(error)) };
-    }
-    if (this.targets.size >= TARGET_CACHE_LIMIT) this.targets.delete(this.targets.keys().next().value as string);
-    this.targets.set(text, target);
-    return target;
+}
+
+function targetOf(policy: UrlPolicy, text: string): Target {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadUrlError(`unsupported URL scheme "${url.protocol}"`);
+    checkLiteralHost(policy, url);
+    return { origin: url.origin, path: `${url.pathname}${url.search}` };
+  } catch (error) {
+    return { refused: error instanceof Error ? error : new Error(String(error)) };
   }
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
-import { statementOn, type Store } from './database.js';
+import { claimRowsSqlite, statementOn, type Store } from './database.js';
 import type { DeliveryRow, NewAttempt } from './deliveries.js';
 
 /**
@@ -19,8 +19,7 @@ export interface DeliveryClaim {
   skip?: readonly string[];
 }
 
-/** Without statistics SQLite reads every pending delivery through (state, contact point) and sorts them; the due index is a range. */
-const DUE = `deliveries indexed by deliveries_due where state = 'pending' and next_attempt_at <= ?`;
+const DUE = `state = 'pending' and next_attempt_at <= ?`;
 
 /** The due condition, leaving out `skipped` contact points; one statement text per number of them. */
 const dueSkipping = (skipped: number) => (skipped === 0 ? DUE : `${DUE} and contact_point_id not in (${Array(skipped).fill('?').join(', ')})`);
@@ -39,24 +38,18 @@ export async function claimDueDeliveries(store: Store, claim: DeliveryClaim): Pr
       for update skip locked
     )
     returning *`.execute(store.db);
-  return result.rows.sort(byDue);
+  return result.rows;
 }
 
-/** Most claims find nothing due, and an UPDATE takes SQLite's write path even then: a read probes first. */
 function claimSqlite(raw: BetterSqlite3.Database, claim: DeliveryClaim): DeliveryRow[] {
   const skip = claim.skip ?? [];
-  const due = dueSkipping(skip.length);
-  if (statementOn(raw, `select 1 from ${due} limit 1`).get(claim.now, ...skip) === undefined) return [];
-  const rows = statementOn(
+  return claimRowsSqlite<DeliveryRow>(
     raw,
-    `update deliveries set lease_owner = ?, next_attempt_at = ?
-     where id in (select id from ${due} order by next_attempt_at limit ?) returning *`,
-  ).all(claim.owner, claim.now + claim.leaseMs, claim.now, ...skip, claim.limit) as DeliveryRow[];
-  return rows.sort(byDue);
+    // Without statistics SQLite reads every pending delivery through (state, contact point) and sorts them; the due index is a range.
+    { table: 'deliveries', from: 'deliveries indexed by deliveries_due', due: dueSkipping(skip.length), order: 'next_attempt_at', set: 'lease_owner = ?, next_attempt_at = ?' },
+    { set: [claim.owner, claim.now + claim.leaseMs], due: [claim.now, ...skip], limit: claim.limit },
+  );
 }
-
-/** UPDATE … RETURNING does not keep the subquery's order; creation order is the next best. */
-const byDue = (a: DeliveryRow, b: DeliveryRow) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1);
 
 /** Leases a worker holds: claim owner → the ids of its deliveries not yet written back. */
 export type HeldLeases = ReadonlyMap<string, ReadonlySet<string>>;

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
-import { statementOn, type Store } from './database.js';
+import { claimRowsSqlite, statementOn, type Store } from './database.js';
 import type { Database, JobRow } from './tables.js';
 
 export type JobState = 'pending' | 'running' | 'done' | 'dead';
@@ -158,22 +158,14 @@ function kyselyClaims(db: Kysely<Database>, dialect: Store['dialect']): Claims {
   };
 }
 
-/**
- * The same statements prepared once on the SQLite connection: building them through Kysely at
- * every claim was a tenth of a delivery's cost. Most claims find nothing due, and an UPDATE
- * takes SQLite's write path even then (150 µs): a read probes first (5 µs). Callers hold the
- * connection (store.relaxed), so nothing runs between the probe and the claim.
- */
+/** The same statements prepared once on the SQLite connection: building them through Kysely at every claim was a tenth of a delivery's cost. */
 function sqliteClaims(raw: BetterSqlite3.Database): Claims {
-  const claimWhere = (condition: string, order: string, options: ClaimOptions, args: readonly unknown[], limit: number): JobRow[] => {
-    if (statementOn(raw, `select 1 from jobs where ${condition} limit 1`).get(...args) === undefined) return [];
-    const claim = statementOn(
+  const claimWhere = (due: string, order: string, options: ClaimOptions, args: readonly unknown[], limit: number): JobRow[] =>
+    claimRowsSqlite<JobRow>(
       raw,
-      `update jobs set state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
-       where id in (select id from jobs where ${condition} order by ${order} limit ?) returning *`,
+      { table: 'jobs', from: 'jobs', due, order, set: `state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?` },
+      { set: [options.owner, options.now + options.leaseMs, options.now], due: args, limit },
     );
-    return claim.all(options.owner, options.now + options.leaseMs, options.now, ...args, limit) as JobRow[];
-  };
   return {
     expired: (kinds, options, limit) => {
       // One statement per number of kinds: a runner always asks with the same list.
@@ -215,7 +207,7 @@ export async function completeJobs(
 
 /**
  * completeJobs for a synchronous SQLite transaction the caller runs on the raw connection
- * (ingest, routing, delivery attempts): a prepared statement, no await in between.
+ * (ingest, routing): a prepared statement, no await in between.
  */
 export function completeJobsSqlite(raw: BetterSqlite3.Database, jobs: readonly { id: number; owner: string }[], now: number): number {
   const complete = statementOn(raw, `update jobs set state = 'done', lease_owner = null, lease_expires_at = null, updated_at = ?
