@@ -17,21 +17,27 @@ export interface RenderContext {
 
 const JSON_TYPE = 'application/json';
 
-/** Grafana's ExtendedAlert in Go's field order; the omitempty fields only when set. */
+/** Grafana's ExtendedAlert in Go's field order; the omitempty fields only when set. One shape for every alert: no spreads. */
 function grafanaAlert(a: SnapshotAlert) {
   const x = a.extras;
-  return {
-    ...alertmanagerAlert(a),
+  const alert: Record<string, unknown> = {
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: goTime(a.startsAt),
+    endsAt: goTime(a.endsAt),
+    generatorURL: a.generatorURL,
+    fingerprint: a.fingerprint,
     silenceURL: x.silenceURL ?? '',
     dashboardURL: x.dashboardURL ?? '',
     panelURL: x.panelURL ?? '',
     values: x.values ?? null,
     valueString: x.valueString ?? '',
-    ...(x.imageURL ? { imageURL: x.imageURL } : {}),
-    ...(x.orgId !== undefined ? { orgId: x.orgId } : {}),
   };
+  if (x.imageURL) alert.imageURL = x.imageURL;
+  if (x.orgId !== undefined) alert.orgId = x.orgId;
+  return alert;
 }
-
 
 /** Grafana's webhook message (version "1"): truncation first, then status, state and texts from what is kept. */
 function grafanaBody(s: ContactPointSettings, n: OutboundNotification, ctx: RenderContext): string {

@@ -20,9 +20,19 @@ export function renderField(field: string, text: string, data: TemplateData, now
 
 /** Go's time.Time in JSON (RFC 3339 with nanoseconds, trailing zeros dropped); null is the zero time. */
 export function goTime(ms: number | null): string {
-  if (ms === null) return '0001-01-01T00:00:00Z';
-  return new Date(ms).toISOString().replace(/\.(\d*?)0+Z$/, (_m, digits: string) => (digits ? `.${digits}Z` : 'Z'));
+  if (ms === null) return ZERO_TIME;
+  const iso = new Date(ms).toISOString();
+  // Four-digit years, the rule: YYYY-MM-DDTHH:MM:SS.mmmZ. Trimmed by hand, once per alert and body.
+  if (iso.length === 24) {
+    if (iso.endsWith('.000Z')) return `${iso.slice(0, 19)}Z`;
+    if (iso.endsWith('00Z')) return `${iso.slice(0, 21)}Z`;
+    if (iso.endsWith('0Z')) return `${iso.slice(0, 22)}Z`;
+    return iso;
+  }
+  return iso.replace(/\.(\d*?)0+Z$/, (_m, digits: string) => (digits ? `.${digits}Z` : 'Z'));
 }
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 function numericValues(values: Record<string, number | null> | undefined): Record<string, number> | null {
   if (!values) return null;
@@ -44,17 +54,25 @@ export function alertmanagerAlert(a: SnapshotAlert) {
   };
 }
 
+/** An alert as templates see it. Times go in as epoch milliseconds: no text to format and parse back. */
 function templateAlert(a: SnapshotAlert): NotificationAlert {
   const x = a.extras;
-  return {
-    ...alertmanagerAlert(a),
-    ...(x.silenceURL ? { silenceURL: x.silenceURL } : {}),
-    ...(x.dashboardURL ? { dashboardURL: x.dashboardURL } : {}),
-    ...(x.panelURL ? { panelURL: x.panelURL } : {}),
-    ...(x.imageURL ? { imageURL: x.imageURL } : {}),
+  const alert: NotificationAlert = {
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: a.startsAt,
+    endsAt: a.endsAt ?? undefined,
+    generatorURL: a.generatorURL,
+    fingerprint: a.fingerprint,
     values: numericValues(x.values),
-    ...(x.valueString ? { valueString: x.valueString } : {}),
   };
+  if (x.silenceURL) alert.silenceURL = x.silenceURL;
+  if (x.dashboardURL) alert.dashboardURL = x.dashboardURL;
+  if (x.panelURL) alert.panelURL = x.panelURL;
+  if (x.imageURL) alert.imageURL = x.imageURL;
+  if (x.valueString) alert.valueString = x.valueString;
+  return alert;
 }
 
 /** The `.` of every template: Alertmanager's Data with Grafana's extensions and `.Vars`. */

@@ -163,8 +163,9 @@ export interface NotificationAlert {
   status?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  startsAt?: string;
-  endsAt?: string;
+  /** RFC 3339 text, or epoch milliseconds. */
+  startsAt?: string | number;
+  endsAt?: string | number;
   generatorURL?: string;
   fingerprint?: string;
   silenceURL?: string;
@@ -198,7 +199,8 @@ export interface NotificationDataOptions {
 /** The value templates receive as `.`: a *templates.ExtendedData. */
 export type TemplateData = GoPointer;
 
-function timeOf(s: string | undefined): GoTime {
+function timeOf(s: string | number | undefined): GoTime {
+  if (typeof s === 'number') return GoTime.fromMillis(s);
   if (typeof s !== 'string' || s === '') return GoTime.zero();
   const t = GoTime.parseRFC3339(s);
   if (t) return t;

@@ -387,7 +387,10 @@ export class GoTime extends GoValue {
   }
 
   static fromDate(d: Date): GoTime {
-    const ms = d.getTime();
+    return GoTime.fromMillis(d.getTime());
+  }
+
+  static fromMillis(ms: number): GoTime {
     const sec = Math.floor(ms / 1000);
     return new GoTime(sec, (ms - sec * 1000) * 1_000_000, UTC);
   }
