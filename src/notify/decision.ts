@@ -1,18 +1,19 @@
 import type { DeliveryUpdate } from '../store/delivery-queue.js';
 import type { DeliveryRow, NewAttempt } from '../store/deliveries.js';
-import { TemplateError } from '../template/index.js';
+import type { AttemptResult } from './attempt.js';
+import type { Attempts } from './attempt-thread.js';
 import type { CircuitBreakers } from './breaker.js';
 import type { NotifyMetrics } from './metrics.js';
-import type { OutboundNotification } from './outbound.js';
-import { renderBody } from './payload.js';
 import type { LoadedContactPoint } from './registry.js';
 import { retryDelay } from './retry.js';
-import { sendAttempt, type AttemptReport, type SenderDeps } from './sender.js';
+import type { AttemptReport } from './sender.js';
 
-/** What an attempt needs besides the delivery: sending, the breakers, the metrics. */
-export interface DeliverDeps extends SenderDeps {
+/** What an attempt needs besides the delivery: the attempt thread, the breakers, the metrics, the clock. */
+export interface DeliverDeps {
+  attempts: Attempts;
   breakers: CircuitBreakers;
   metrics: NotifyMetrics;
+  now: () => number;
 }
 
 /** What to write about a delivery after its turn: its new state, the attempt made, a contact point to disable. */
@@ -41,8 +42,8 @@ function attemptRow(d: DeliveryRow, n: number, r: AttemptReport): NewAttempt {
 }
 
 /**
- * Makes one due delivery's attempt, or decides not to: renders the body at the first attempt
- * and keeps it, honours the enabled toggle and the circuit breaker, and schedules retries by the
+ * Makes one due delivery's attempt, or decides not to: honours the enabled toggle and the
+ * circuit breaker, keeps the body the first attempt rendered, and schedules retries by the
  * contact point's schedule within its max age. Returns what to write, under the claim `owner`.
  */
 export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactPoint | undefined, deps: DeliverDeps): Promise<Decision> {
@@ -55,30 +56,27 @@ export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactP
   const maxAgeMs = s.retry.maxAge * 1000;
   if (now - row.series_started_at > maxAgeMs) return giveUp(base, `gave up: no success within the max age of ${s.retry.maxAge} s`);
 
-  const outbound = JSON.parse(row.notification) as OutboundNotification;
-  let body = row.body;
-  let contentType = row.content_type ?? 'application/json';
-  const fresh: Partial<DeliveryUpdate> = {};
-  if (body === null) {
-    try {
-      const rendered = renderBody(s, outbound, { externalUrl: deps.externalUrl(), now });
-      body = rendered.body;
-      contentType = rendered.contentType;
-      Object.assign(fresh, { body, content_type: contentType });
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      return afterAttempt(row, cp, { ...base }, templateFailure(now, s.method, error), deps);
-    }
-  }
-
   const breaker = deps.breakers.for(cp.id, s.circuitBreaker.failureThreshold, s.circuitBreaker.cooldown * 1000);
   const admission = breaker.admit(now);
   if (!admission.allowed) {
     const retryAt = admission.retryAt + Math.round(Math.random() * 1000);
     // Circuit open: the endpoint keeps failing; the delivery waits for the breaker's probe.
-    return { update: { ...base, ...fresh, next_attempt_at: retryAt } };
+    return { update: { ...base, next_attempt_at: retryAt } };
   }
-  const report = await sendAttempt(cp, { id: row.id, body, contentType, outbound }, deps);
+  let result: AttemptResult;
+  try {
+    result = await deps.attempts.attempt(cp, { id: row.id, body: row.body, contentType: row.content_type, notification: row.notification });
+  } catch (error) {
+    // Nothing reached the endpoint: a probe that was let through is not its verdict.
+    breaker.record('neutral', deps.now(), admission.probe);
+    throw error;
+  }
+  if ('templateError' in result) {
+    breaker.record('neutral', deps.now(), admission.probe);
+    return afterAttempt(row, cp, base, templateFailure(now, s.method, result.templateError), deps);
+  }
+  const { report, rendered } = result;
+  const fresh: Partial<DeliveryUpdate> = rendered ? { body: rendered.body, content_type: rendered.contentType } : {};
   const outcome = report.verdict === 'success' ? 'success' : report.verdict === 'retry' ? 'failure' : 'neutral';
   breaker.record(outcome, deps.now(), admission.probe);
   deps.metrics.deliveries.inc({ contact_point: s.name, outcome: report.verdict });
@@ -86,13 +84,13 @@ export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactP
   return afterAttempt(row, cp, { ...base, ...fresh }, report, deps);
 }
 
-function templateFailure(now: number, method: string, error: TemplateError): AttemptReport {
+function templateFailure(now: number, method: string, message: string): AttemptReport {
   return {
     startedAt: now,
     durationMs: 0,
     request: { method, url: '', headers: {} },
     requestBody: '',
-    error: `rendering the body failed: ${error.message}`,
+    error: `rendering the body failed: ${message}`,
     verdict: 'retry',
     retryAfterMs: null,
   };

@@ -9,6 +9,7 @@ import type { Store } from '../store/database.js';
 import { purgeDeliveries, queueDepths, recordFinishedDelivery } from '../store/deliveries.js';
 import type { JobPlanner } from '../store/ingest.js';
 import type { SecretBox } from '../store/secrets.js';
+import { AttemptThread } from './attempt-thread.js';
 import { OAuthTokens } from './auth.js';
 import { CircuitBreakers } from './breaker.js';
 import { DeliveryWorker } from './delivery-worker.js';
@@ -20,7 +21,6 @@ import { ContactPointRegistry, type LoadedContactPoint } from './registry.js';
 import { planRouting, routeJobKind } from './route-job.js';
 import { sendTest, type TestKind, type TestResult } from './test-message.js';
 import { Transport } from './transport.js';
-import { loadUndici } from '../lazy-modules.js';
 import type { UrlPolicy } from './url-policy.js';
 
 export interface NotifierDeps {
@@ -61,9 +61,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const oauth = new OAuthTokens(transport);
   const breakers = new CircuitBreakers();
   const sender = { transport, oauth, externalUrl: deps.externalUrl, now };
+  // Deliveries are sent from a thread of their own; test messages, rarer, from here.
+  const attempts = new AttemptThread({ policy: deps.policy, externalUrl: deps.externalUrl, log: deps.log });
   const forget = (id: string) => {
     transport.forget(id);
     oauth.invalidate(id);
+    attempts.forget(id);
   };
   const manager = new ContactPointManager({ store, secrets: deps.secrets, registry, now, wake: deps.wake, forget });
   const metrics = new NotifyMetrics(deps.metrics.registry, async () => {
@@ -86,10 +89,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       });
     return provisioning;
   };
-  // With contact points to deliver to, the HTTP client loads at start: loaded on the first
-  // delivery, it held the event loop for 100–250 ms while alerts waited.
+  // With contact points to deliver to, the attempt thread starts (and loads the HTTP client)
+  // at start: started by the first delivery, it delayed that delivery by 100–250 ms.
   const warmTransport = async () => {
-    if ((await registry.enabled()).length > 0) await loadUndici();
+    if ((await registry.enabled()).length > 0) attempts.start();
   };
 
   const test = async (cp: LoadedContactPoint, kind: TestKind, log: boolean): Promise<TestResult> => {
@@ -110,7 +113,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       routeJobKind({ store, registry, now, wake: deps.wake, ready }),
       flushJobKind({ store, registry, now, wake: deps.wake }),
     ],
-    worker: new DeliveryWorker({ ...sender, store, registry, breakers, metrics, ready }, { ...deps.delivery, log: deps.log }),
+    worker: new DeliveryWorker({ attempts, now, store, registry, breakers, metrics, ready }, { ...deps.delivery, log: deps.log }),
     async routes(scope) {
       scope.addHook('onRequest', async () => ready());
       await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now, externalUrl: deps.externalUrl });
@@ -119,7 +122,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     ready,
     async close() {
       clearInterval(purge);
-      await transport.close();
+      await Promise.all([transport.close(), attempts.close()]);
     },
   };
 }

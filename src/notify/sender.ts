@@ -63,8 +63,11 @@ function redactUrlText(text: string): string {
   }
 }
 
+/** What sending needs of a contact point; it crosses to the attempt thread, so no compiled matcher. */
+export type SendingContactPoint = Pick<LoadedContactPoint, 'id' | 'version' | 'settings'>;
+
 /** The URL may be a template; a plain one is used as it is. */
-function targetUrl(cp: LoadedContactPoint, outbound: OutboundNotification, deps: SenderDeps): string {
+function targetUrl(cp: SendingContactPoint, outbound: OutboundNotification, deps: SenderDeps): string {
   const text = cp.settings.url;
   if (!text.includes('{{')) return text;
   return renderField('url', text, templateData(outbound, deps.externalUrl()), deps.now()).trim();
@@ -72,7 +75,7 @@ function targetUrl(cp: LoadedContactPoint, outbound: OutboundNotification, deps:
 
 /** The Authorization header, and whether it is an OAuth2 token taken from the cache. */
 async function authorization(
-  cp: LoadedContactPoint,
+  cp: SendingContactPoint,
   deps: SenderDeps,
   dispatcher: Parameters<Transport['send']>[0],
 ): Promise<{ value: string | undefined; cachedToken: boolean }> {
@@ -105,7 +108,7 @@ function failedBeforeSending(startedAt: number, method: string, url: string, bod
  * One attempt: URL, auth and signature are made now (a signature's timestamp is per attempt),
  * the body and webhook-id are the message's. Never throws.
  */
-export async function sendAttempt(cp: LoadedContactPoint, message: PreparedMessage, deps: SenderDeps): Promise<AttemptReport> {
+export async function sendAttempt(cp: SendingContactPoint, message: PreparedMessage, deps: SenderDeps): Promise<AttemptReport> {
   const startedAt = deps.now();
   const s = cp.settings;
   let url = s.url;
