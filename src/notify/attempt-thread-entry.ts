@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { makeAttempt } from './attempt.js';
 import type { FromThread, ThreadData, ThreadResult, ToThread } from './attempt-thread.js';
 import { loadUndici } from '../lazy-modules.js';
+import { runWalCheckpoints } from '../store/wal-checkpoints.js';
 import { OAuthTokens } from './auth.js';
 import type { SenderDeps, SendingContactPoint } from './sender.js';
 import { Transport } from './transport.js';
@@ -56,8 +57,25 @@ function serve(port: NonNullable<typeof parentPort>, data: ThreadData): void {
   });
 }
 
+/** Checkpoints the SQLite log from here until the first failure, which hands them back to the event loop. */
+function checkpoint(port: NonNullable<typeof parentPort>, data: ThreadData): void {
+  if (!data.checkpoints) return;
+  const stopped = (error: unknown) => {
+    checkpoints?.stop();
+    port.postMessage({ kind: 'checkpoints-stopped', error: error instanceof Error ? error.message : String(error) } satisfies FromThread);
+  };
+  let checkpoints: { stop(): void } | null = null;
+  try {
+    checkpoints = runWalCheckpoints(data.checkpoints, stopped);
+  } catch (error) {
+    stopped(error);
+  }
+}
+
 if (!parentPort) throw new Error('attempt-thread-entry runs as a worker thread');
 // Made by spawnThread in attempt-thread.ts.
-serve(parentPort, workerData as ThreadData);
+const data = workerData as ThreadData;
+serve(parentPort, data);
+checkpoint(parentPort, data);
 // The thread exists to send: the HTTP client loads now rather than with the first delivery.
 void loadUndici();

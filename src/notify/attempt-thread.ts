@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Log } from '../observability/log.js';
+import type { WalCheckpointTarget } from '../store/wal-checkpoints.js';
 import type { AttemptRequest, AttemptResult } from './attempt.js';
 import type { ContactPointSettings } from './contact-point.js';
 import type { SendingContactPoint } from './sender.js';
@@ -19,6 +20,8 @@ export interface ThreadContactPoint {
 
 export interface ThreadData {
   policy: UrlPolicy;
+  /** The SQLite log to checkpoint from the thread, if any. */
+  checkpoints?: WalCheckpointTarget;
 }
 
 export type ToThread =
@@ -27,9 +30,17 @@ export type ToThread =
 
 export type ThreadResult = { seq: number; result: AttemptResult } | { seq: number; error: string };
 
-export interface FromThread {
-  kind: 'results';
-  items: ThreadResult[];
+export type FromThread = { kind: 'results'; items: ThreadResult[] } | { kind: 'checkpoints-stopped'; error: string };
+
+export interface AttemptThreadOptions {
+  policy: UrlPolicy;
+  externalUrl: () => string;
+  log: Log;
+  /**
+   * The thread also checkpoints the SQLite log while it runs, off the event loop (see
+   * wal-checkpoints.ts); `handOver` tells the store and returns how to take them back.
+   */
+  checkpoints?: { target: WalCheckpointTarget; handOver: () => () => void };
 }
 
 interface Waiter {
@@ -53,7 +64,9 @@ export class AttemptThread implements Attempts {
   /** Contact point → the version of its settings the thread holds. */
   private readonly known = new Map<string, string>();
 
-  constructor(private readonly options: { policy: UrlPolicy; externalUrl: () => string; log: Log }) {}
+  private takeBackCheckpoints: (() => void) | null = null;
+
+  constructor(private readonly options: AttemptThreadOptions) {}
 
   /** Starts the thread ahead of the first attempt. */
   start(): void {
@@ -93,6 +106,11 @@ export class AttemptThread implements Attempts {
   }
 
   private settle(message: FromThread): void {
+    if (message.kind === 'checkpoints-stopped') {
+      this.options.log.warn({ error: message.error }, 'the attempt thread stopped checkpointing the SQLite log; the event loop does it again');
+      this.checkpointsBack();
+      return;
+    }
     for (const item of message.items) {
       const waiter = this.waiting.get(item.seq);
       this.waiting.delete(item.seq);
@@ -103,7 +121,9 @@ export class AttemptThread implements Attempts {
 
   private spawned(): Worker {
     if (this.worker) return this.worker;
-    const worker = spawnThread({ policy: this.options.policy });
+    const checkpoints = this.options.checkpoints;
+    const worker = spawnThread({ policy: this.options.policy, ...(checkpoints ? { checkpoints: checkpoints.target } : {}) });
+    if (checkpoints) this.takeBackCheckpoints = checkpoints.handOver();
     worker.on('message', (m: FromThread) => this.settle(m));
     worker.on('error', (error) => {
       this.options.log.error({ err: error }, 'the delivery attempt thread failed; attempts under way will be retried');
@@ -120,11 +140,17 @@ export class AttemptThread implements Attempts {
   private lost(worker: Worker | null, error: Error): void {
     if (worker === null || this.worker !== worker) return;
     this.worker = null;
+    this.checkpointsBack();
     this.known.clear();
     this.outbox = [];
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
     for (const w of waiting) w.reject(error);
+  }
+
+  private checkpointsBack(): void {
+    this.takeBackCheckpoints?.();
+    this.takeBackCheckpoints = null;
   }
 }
 

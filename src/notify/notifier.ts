@@ -9,6 +9,7 @@ import type { Store } from '../store/database.js';
 import { purgeDeliveries, queueDepths, recordFinishedDelivery } from '../store/deliveries.js';
 import type { JobPlanner } from '../store/ingest.js';
 import type { SecretBox } from '../store/secrets.js';
+import { handOverCheckpoints, walCheckpointTarget } from '../store/wal-checkpoints.js';
 import { AttemptThread } from './attempt-thread.js';
 import { OAuthTokens } from './auth.js';
 import { CircuitBreakers } from './breaker.js';
@@ -62,7 +63,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const breakers = new CircuitBreakers();
   const sender = { transport, oauth, externalUrl: deps.externalUrl, now };
   // Deliveries are sent from a thread of their own; test messages, rarer, from here.
-  const attempts = new AttemptThread({ policy: deps.policy, externalUrl: deps.externalUrl, log: deps.log });
+  // On SQLite the thread also checkpoints the write-ahead log, which the attempt log fills fastest.
+  const wal = walCheckpointTarget(store);
+  const attempts = new AttemptThread({
+    policy: deps.policy,
+    externalUrl: deps.externalUrl,
+    log: deps.log,
+    ...(wal ? { checkpoints: { target: wal, handOver: () => handOverCheckpoints(store) } } : {}),
+  });
   const forget = (id: string) => {
     transport.forget(id);
     oauth.invalidate(id);
