@@ -227,8 +227,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now,
   };
   const load = new LoopLoad();
+  // On the server itself rather than as a hook: every request counts, routed or not, at no cost per route.
+  http.server.on('request', () => load.noteRequest());
   const busy = () => load.busy();
-  const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: (kinds) => runner.wake(kinds), busy });
+  const ingest = ingestJobKind({ store, options: ingestOptions, metrics, log, onApplied: (kinds) => runner.wake(kinds), busy: () => load.busyWithRequests() });
   const kinds = [ingest, analysis.jobKind, act, ...notifier.jobKinds];
   const runner = workers(store, kinds, runnerOptions, { busy, deliveries: notifier.worker });
   const committer = new GroupCommitter(store, ingestOptions, (kinds) => runner.wake(kinds));

@@ -11,6 +11,8 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 export class LoopLoad {
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private recent = 0;
+  private requests = 0;
+  private requestsInSample = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly sampleMs = 100, private readonly threshold = 0.3) {}
@@ -25,12 +27,28 @@ export class LoopLoad {
     this.timer = null;
   }
 
+  /** Counts a request; call it for every request the server takes. */
+  noteRequest(): void {
+    this.requests++;
+  }
+
   /** True when the loop was busier than the threshold over the last sample period. */
   busy(): boolean {
     return this.recent > this.threshold;
   }
 
+  /**
+   * True when, besides, requests came in over that period. Applying alerts yields to requests
+   * only: a loop kept busy by deliveries alone has no answer to protect, and pacing then held
+   * back the alerts the deliveries are made from.
+   */
+  busyWithRequests(): boolean {
+    return this.requestsInSample > 0 && this.busy();
+  }
+
   private sample(): void {
+    this.requestsInSample = this.requests;
+    this.requests = 0;
     const now = performance.eventLoopUtilization();
     this.recent = performance.eventLoopUtilization(now, this.last).utilization;
     this.last = now;
