@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { benchServerEnv, buildAlertwire, cpuSeconds, freePort, log, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
+import { benchServerEnv, buildAlertwire, cpuSeconds, freePort, log, peakRssMb, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'bench-notify-token-0123456789';
@@ -111,6 +111,12 @@ async function post(pool: Pool, payload: string): Promise<number> {
   return r.statusCode;
 }
 
+/** The server's peak resident memory, when /proc tells it. */
+const peakRss = (pid: number | undefined): Record<string, number> => {
+  const mb = peakRssMb(pid);
+  return mb === null ? {} : { server_peak_rss_mb: mb };
+};
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
@@ -158,6 +164,7 @@ async function throughput(): Promise<Record<string, number>> {
       delivery_span_s: round(spanS, 2),
       deliveries_per_s: Math.round(sink.firstSeen.size / Math.max(spanS, 0.001)),
       ...(cpuUs !== null ? { server_cpu_us_per_delivery: Math.round(cpuUs) } : {}),
+      ...peakRss(server.child.pid),
     };
   } finally {
     await stopAll(pool, server, sink);
@@ -204,6 +211,7 @@ async function latency(): Promise<Record<string, number>> {
       p90_ms: round(percentile(lat, 90)),
       p99_ms: round(percentile(lat, 99)),
       max_ms: round(lat[lat.length - 1] ?? NaN),
+      ...peakRss(server.child.pid),
     };
   } finally {
     await stopAll(pool, server, sink);
