@@ -13,7 +13,7 @@
  *
  * Run alone: node --import tsx bench/notify.ts  (JSON on stdout, progress on stderr)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +71,8 @@ function configYaml(sinkUrl: string, fanout: number): string {
 
 async function startServer(sinkUrl: string, fanout: number): Promise<{ origin: string; child: ChildProcess; dataDir: string }> {
   const { main, runtime } = buildAlertwire();
+  // Earlier scenarios' writes are flushed now, not by the kernel during this one's fsyncs.
+  execFileSync('sync');
   const dataDir = mkdtempSync(join(tmpdir(), 'alertwire-bench-notify-'));
   const configFile = join(dataDir, 'alertwire.yaml');
   writeFileSync(configFile, configYaml(sinkUrl, fanout));
