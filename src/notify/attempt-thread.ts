@@ -52,8 +52,9 @@ interface Waiter {
  * Rendering, signing and HTTP of delivery attempts, on a worker thread: they were half of the
  * event loop's work per delivery, and the loop also takes alerts in, routes them and writes
  * the attempt log. Requests and results cross in one message per event-loop turn. The thread
- * starts with the first attempt; if it dies, the attempts under way fail (and are retried like
- * any unexpected failure) and the next attempt starts a new one.
+ * starts once contact points are provisioned, or with the first attempt; if it dies, the
+ * attempts under way fail (and are retried like any unexpected failure) and the next attempt
+ * starts a new one.
  */
 export class AttemptThread implements Attempts {
   private worker: Worker | null = null;
