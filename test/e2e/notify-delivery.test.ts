@@ -106,6 +106,31 @@ for (const dialect of DIALECTS) {
         assert.equal(detail.body.attemptLog[1]?.outcome, 'success');
       }));
 
+    it('retries a body whose template fails when run, and sends it once the template is fixed', () =>
+      withApp(dialect, async ({ app, sink }) => {
+        const s = await sink();
+        // Parses (so it is saved), but fails when run against one alert.
+        const cp = await createContactPoint(app, { name: 'broken-title', url: s.url, title: '{{ index .Alerts 5 }}', retry: { schedule: [0, 0.5], maxAge: 60 } });
+        await postAlerts(app, one());
+        const logged = await eventually(
+          async () => {
+            const [d] = await deliveries(app);
+            if (!d || d.attempts < 1) return undefined;
+            const detail = await call<{ attemptLog: { error: string | null; outcome: string }[] }>(app, 'GET', `/api/v1/deliveries/${d.id}`);
+            return detail.body.attemptLog[0];
+          },
+          5000,
+          'the failed rendering in the attempt log',
+        );
+        assert.match(logged.error ?? '', /^rendering the body failed: .*title/);
+        assert.equal(logged.outcome, 'retry');
+        assert.equal(s.received.length, 0, 'nothing was sent');
+        await call(app, 'PATCH', `/api/v1/contact-points/${cp.id}`, { title: 'fixed: {{ .CommonLabels.alertname }}' });
+        const [r] = await s.waitFor(1, 10_000);
+        assert.equal((JSON.parse(r?.body ?? '{}') as { title: string }).title, 'fixed: A');
+        assert.equal((await settled(app))[0]?.state, 'delivered');
+      }));
+
     it('fails other 4xx at once', () =>
       withApp(dialect, async ({ app, sink }) => {
         const s = await sink(() => ({ status: 400, body: 'bad payload' }));
