@@ -1,6 +1,7 @@
 import { TemplateError } from '../template/index.js';
 import type { OutboundNotification } from './outbound.js';
 import { renderBody } from './payload.js';
+import type { Verdict } from './retry.js';
 import { sendAttempt, type AttemptReport, type SenderDeps, type SendingContactPoint } from './sender.js';
 
 /** One attempt to make: the delivery's webhook-id, its body once rendered, and the snapshot it renders from. */
@@ -37,4 +38,20 @@ export async function makeAttempt(cp: SendingContactPoint, request: AttemptReque
   }
   const report = await sendAttempt(cp, { id: request.id, body, contentType, outbound }, deps);
   return rendered ? { rendered: { body: rendered.body, contentType: rendered.contentType }, report } : { report };
+}
+
+/**
+ * The report of an attempt that sent nothing because its body could not be rendered: a queued
+ * delivery retries it (the template can be fixed), a test message fails.
+ */
+export function renderFailure(startedAt: number, method: string, message: string, verdict: Verdict): AttemptReport {
+  return {
+    startedAt,
+    durationMs: 0,
+    request: { method, url: '', headers: {} },
+    requestBody: '',
+    error: `rendering the body failed: ${message}`,
+    verdict,
+    retryAfterMs: null,
+  };
 }

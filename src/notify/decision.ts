@@ -1,6 +1,6 @@
 import type { DeliveryUpdate } from '../store/delivery-queue.js';
 import type { DeliveryRow, NewAttempt } from '../store/deliveries.js';
-import type { AttemptResult } from './attempt.js';
+import { renderFailure, type AttemptResult } from './attempt.js';
 import type { Attempts } from './attempt-thread.js';
 import type { CircuitBreakers } from './breaker.js';
 import type { NotifyMetrics } from './metrics.js';
@@ -73,7 +73,7 @@ export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactP
   }
   if ('templateError' in result) {
     breaker.record('neutral', deps.now(), admission.probe);
-    return afterAttempt(row, cp, base, templateFailure(now, s.method, result.templateError), deps);
+    return afterAttempt(row, cp, base, renderFailure(now, s.method, result.templateError, 'retry'), deps);
   }
   const { report, rendered } = result;
   const fresh: Partial<DeliveryUpdate> = rendered ? { body: rendered.body, content_type: rendered.contentType } : {};
@@ -82,18 +82,6 @@ export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactP
   deps.metrics.deliveries.inc({ contact_point: s.name, outcome: report.verdict });
   if (report.durationMs > 0) deps.metrics.duration.observe({ contact_point: s.name }, report.durationMs / 1000);
   return afterAttempt(row, cp, { ...base, ...fresh }, report, deps);
-}
-
-function templateFailure(now: number, method: string, message: string): AttemptReport {
-  return {
-    startedAt: now,
-    durationMs: 0,
-    request: { method, url: '', headers: {} },
-    requestBody: '',
-    error: `rendering the body failed: ${message}`,
-    verdict: 'retry',
-    retryAfterMs: null,
-  };
 }
 
 function giveUp(base: DeliveryUpdate, reason: string): Decision {

@@ -17,23 +17,16 @@ export interface RenderContext {
 
 const JSON_TYPE = 'application/json';
 
-/** Grafana's ExtendedAlert in Go's field order; the omitempty fields only when set. One shape for every alert: no spreads. */
+/** Grafana's ExtendedAlert in Go's field order: Alertmanager's fields, then Grafana's; the omitempty ones only when set. */
 function grafanaAlert(a: SnapshotAlert) {
   const x = a.extras;
-  const alert: Record<string, unknown> = {
-    status: a.status,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: goTime(a.startsAt),
-    endsAt: goTime(a.endsAt),
-    generatorURL: a.generatorURL,
-    fingerprint: a.fingerprint,
-    silenceURL: x.silenceURL ?? '',
-    dashboardURL: x.dashboardURL ?? '',
-    panelURL: x.panelURL ?? '',
-    values: x.values ?? null,
-    valueString: x.valueString ?? '',
-  };
+  // Added one by one in the same order for every alert: one object shape, where spreads were slow.
+  const alert: Record<string, unknown> = alertmanagerAlert(a);
+  alert.silenceURL = x.silenceURL ?? '';
+  alert.dashboardURL = x.dashboardURL ?? '';
+  alert.panelURL = x.panelURL ?? '';
+  alert.values = x.values ?? null;
+  alert.valueString = x.valueString ?? '';
   if (x.imageURL) alert.imageURL = x.imageURL;
   if (x.orgId !== undefined) alert.orgId = x.orgId;
   return alert;

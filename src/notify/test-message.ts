@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { labelsFingerprint } from '../model/fingerprint.js';
 import type { DeliveryRow, NewAttempt } from '../store/deliveries.js';
-import { TemplateError } from '../template/index.js';
+import { makeAttempt, renderFailure } from './attempt.js';
 import { deliveryRow, webhookId } from './messages.js';
 import { outboundFor, type SnapshotAlert } from './outbound.js';
-import { renderBody } from './payload.js';
 import type { LoadedContactPoint } from './registry.js';
-import { sendAttempt, type AttemptReport, type SenderDeps } from './sender.js';
+import type { AttemptReport, SenderDeps } from './sender.js';
 
 export type TestKind = 'grafana' | 'kubesphere';
 
@@ -46,15 +45,14 @@ export async function sendTest(
   const outbound = outboundFor(cp.settings.name, [testAlert(kind, now)], {}, undefined);
   const id = webhookId(cp.id, `test:${randomUUID()}`, now);
   const delivery = deliveryRow(id, cp, outbound, 'test', now);
+  const made = await makeAttempt(cp, { id, body: null, contentType: null, notification: delivery.notification }, deps);
   let report: AttemptReport;
-  try {
-    const rendered = renderBody(cp.settings, outbound, { externalUrl: deps.externalUrl(), now });
-    delivery.body = rendered.body;
-    delivery.content_type = rendered.contentType;
-    report = await sendAttempt(cp, { id, body: rendered.body, contentType: rendered.contentType, outbound }, deps);
-  } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    report = { startedAt: now, durationMs: 0, request: { method: cp.settings.method, url: '', headers: {} }, requestBody: '', error: `rendering the body failed: ${error.message}`, verdict: 'failed', retryAfterMs: null };
+  if ('templateError' in made) {
+    report = renderFailure(now, cp.settings.method, made.templateError, 'failed');
+  } else {
+    report = made.report;
+    delivery.body = made.rendered?.body ?? null;
+    delivery.content_type = made.rendered?.contentType ?? null;
   }
   const ok = report.verdict === 'success';
   Object.assign(delivery, {

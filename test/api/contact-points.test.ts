@@ -173,6 +173,15 @@ for (const dialect of DIALECTS) {
         const invalid = await call<{ field: string }>(app, 'POST', '/api/v1/contact-points/test', { contactPoint: { name: 'draft', url: s.url, message: '{{ end }}' } });
         assert.equal(invalid.status, 400);
         assert.equal(invalid.body.field, 'message');
+        // Parses, so it passes validation, but fails when run: nothing is sent, and the test says why.
+        const before = s.received.length;
+        const broken = await call<{ ok: boolean; status: number | null; error: string }>(app, 'POST', '/api/v1/contact-points/test', {
+          contactPoint: { name: 'draft', url: s.url, title: '{{ index .Alerts 5 }}' },
+        });
+        assert.equal(broken.body.ok, false);
+        assert.equal(broken.body.status, null);
+        assert.match(broken.body.error, /^rendering the body failed: .*title/);
+        assert.equal(s.received.length, before);
         assert.equal((await deliveries(app)).length, 0, 'a draft test is not logged');
       }));
 

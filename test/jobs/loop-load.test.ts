@@ -16,11 +16,20 @@ async function spin(ms: number, each: () => void = () => undefined): Promise<voi
   }
 }
 
+/** A load sampled every 50 ms with a 30 % threshold, for the length of `fn`. */
+async function withLoad(fn: (load: LoopLoad) => Promise<void>): Promise<void> {
+  const load = new LoopLoad(50, 0.3);
+  load.start();
+  try {
+    await fn(load);
+  } finally {
+    load.stop();
+  }
+}
+
 describe('event loop load', () => {
-  it('is busy with requests while they come in and the loop is busier than the threshold', async () => {
-    const load = new LoopLoad(50, 0.3);
-    load.start();
-    try {
+  it('is busy with requests while they come in and the loop is busier than the threshold', () =>
+    withLoad(async (load) => {
       let last = 0;
       await spin(300, () => {
         if (performance.now() - last > 5) {
@@ -30,35 +39,22 @@ describe('event loop load', () => {
       });
       assert.equal(load.busyWithRequests(), true);
       assert.equal(load.busy(), true);
-    } finally {
-      load.stop();
-    }
-  });
+    }));
 
-  it('is busy, but not with requests, when background work alone keeps the loop busy', async () => {
-    const load = new LoopLoad(50, 0.3);
-    load.start();
-    try {
+  it('is busy, but not with requests, when background work alone keeps the loop busy', () =>
+    withLoad(async (load) => {
       await spin(300);
       assert.equal(load.busy(), true);
       assert.equal(load.busyWithRequests(), false);
-    } finally {
-      load.stop();
-    }
-  });
+    }));
 
-  it('is not busy when requests come in to a loop with time to spare', async () => {
-    const load = new LoopLoad(50, 0.3);
-    load.start();
-    try {
+  it('is not busy when requests come in to a loop with time to spare', () =>
+    withLoad(async (load) => {
       for (let i = 0; i < 30; i++) {
         load.noteRequest();
         await new Promise((r) => setTimeout(r, 10));
       }
       assert.equal(load.busy(), false);
       assert.equal(load.busyWithRequests(), false);
-    } finally {
-      load.stop();
-    }
-  });
+    }));
 });
