@@ -6,6 +6,8 @@
 export class ContactPointSlots<T> {
   private readonly sending = new Map<string, number>();
   private readonly waiting = new Map<string, T[]>();
+  /** Items waiting, over all contact points. */
+  private waitingCount = 0;
 
   constructor(private readonly cap: number) {}
 
@@ -19,6 +21,7 @@ export class ContactPointSlots<T> {
     const queue = this.waiting.get(contactPointId);
     if (queue) queue.push(item);
     else this.waiting.set(contactPointId, [item]);
+    this.waitingCount++;
     return false;
   }
 
@@ -28,7 +31,8 @@ export class ContactPointSlots<T> {
     const queue = this.waiting.get(contactPointId);
     const next = queue?.shift();
     if (queue?.length === 0) this.waiting.delete(contactPointId);
-    if (next === undefined) {
+    if (next !== undefined) this.waitingCount--;
+    else {
       const left = (this.sending.get(contactPointId) ?? 1) - 1;
       if (left > 0) this.sending.set(contactPointId, left);
       else this.sending.delete(contactPointId);
@@ -41,7 +45,13 @@ export class ContactPointSlots<T> {
     let count = 0;
     for (const queue of this.waiting.values()) count += queue.length;
     this.waiting.clear();
+    this.waitingCount = 0;
     return count;
+  }
+
+  /** How many items wait for a slot, over all contact points. */
+  get waitingTotal(): number {
+    return this.waitingCount;
   }
 
   /** Contact points that may take no more deliveries now: claims leave them out. */

@@ -111,9 +111,12 @@ export class DeliveryWorker implements Worker {
   private async loop(): Promise<void> {
     await this.deps.ready().catch(() => undefined);
     while (!this.stopping) {
-      const room = this.options.maxInFlight - this.inFlight;
+      // Deliveries waiting for their own contact point's slot take none of the worker's: a claim
+      // may hold more of one contact point than it can send at once, and the others go on.
+      const sending = this.inFlight - this.slots.waitingTotal;
+      const room = this.options.maxInFlight - sending;
       // Near the limit, wait for a quarter of it to free up: claims of one or two cost as much as claims of fifty.
-      if (room <= 0 || (this.inFlight > 0 && room < this.options.maxInFlight / 4)) {
+      if (room <= 0 || (sending > 0 && room < this.options.maxInFlight / 4)) {
         await new Promise<void>((r) => this.roomWaiters.push(r));
         continue;
       }

@@ -42,4 +42,18 @@ describe('ContactPointSlots', () => {
     assert.equal(slots.dropWaiting(), 3);
     assert.deepEqual(slots.release('a'), { next: undefined, wasFull: true });
   });
+
+  it('counts what waits over all contact points, so the worker can leave it out of its own limit', () => {
+    const slots = new ContactPointSlots<string>(1);
+    ['a1', 'a2', 'a3'].forEach((x) => slots.take('a', x));
+    ['b1', 'b2'].forEach((x) => slots.take('b', x));
+    assert.equal(slots.waitingTotal, 3);
+    slots.release('a');
+    assert.equal(slots.waitingTotal, 2, 'a2 started');
+    slots.release('b');
+    slots.release('b');
+    assert.equal(slots.waitingTotal, 1);
+    slots.dropWaiting();
+    assert.equal(slots.waitingTotal, 0);
+  });
 });

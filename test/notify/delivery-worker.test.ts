@@ -38,7 +38,8 @@ for (const dialect of DIALECTS) {
           const hanging = await sink(() => ({ status: 200, delayMs: 4000 }));
           const fast = await sink();
           await createContactPoint(app, { name: 'hanging', url: hanging.url, timeout: 10 });
-          for (let i = 0; i < 6; i++) await postAlerts(app, notification([{ labels: { alertname: 'Backlog', seq: String(i) } }]));
+          // Posted together, so that one claim is likely to take more of them than the contact point has slots.
+          await Promise.all(Array.from({ length: 6 }, (_, i) => postAlerts(app, notification([{ labels: { alertname: 'Backlog', seq: String(i) } }]))));
           await hanging.waitFor(2);
           // Due after the whole backlog, and only two of the four slots are the hanging endpoint's.
           await createContactPoint(app, { name: 'fast', url: fast.url });
