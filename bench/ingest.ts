@@ -665,12 +665,36 @@ export function benchServerEnv(server: { port: number; dataDir: string; token: s
   };
 }
 
-export async function startAlertwire(settings: BenchSettings): Promise<BenchServer> {
+/** Where a benchmarked alertwire keeps its data: the embedded SQLite default, or a fresh PostgreSQL database. */
+export type BenchDialect = 'sqlite' | 'postgres';
+
+export const BENCH_POSTGRES_ADMIN = process.env.BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A new, empty PostgreSQL database on 127.0.0.1 for one benchmarked server; dropped by the returned function. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const pg = createRequire(join(ROOT, 'package.json'))('pg') as typeof import('pg');
+  const name = `alertwire_bench_${Math.random().toString(16).slice(2, 10)}`;
+  const admin = async (text: string) => {
+    const client = new pg.Client({ connectionString: BENCH_POSTGRES_ADMIN });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  return { url: BENCH_POSTGRES_ADMIN.replace(/\/[^/]*$/, `/${name}`), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+export async function startAlertwire(settings: BenchSettings, dialect: BenchDialect = 'sqlite'): Promise<BenchServer> {
   const { main, runtime } = buildAlertwire();
   const dataDir = mkdtempSync(join(tmpdir(), 'alertwire-bench-'));
   const port = await freePort();
+  const database = dialect === 'postgres' ? await freshPostgresDatabase() : null;
   const env: NodeJS.ProcessEnv = {
     ...benchServerEnv({ port, dataDir, token: TOKEN }),
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ALERTWIRE_SQLITE_SYNCHRONOUS: 'FULL',
     // Deliberately no DATABASE_URL / REDIS_URL / ALERTWIRE_CONFIG from the caller's environment;
     // BENCH_* variables pass through (for experiments with a patched build, see BENCH_MAIN).
@@ -733,11 +757,36 @@ export async function startAlertwire(settings: BenchSettings): Promise<BenchServ
         log(`SQL profile of alertwire:\n${sqlProfileSummary(rows, measuredS, 20)}`);
       }
       if (child.exitCode !== 0 && child.signalCode === null && stderr.trim()) log(`alertwire stderr:\n${stderr.slice(-2000)}`);
-      const stored = storedCounts(join(dataDir, 'alertwire.db'));
+      const stored = database ? await storedCountsPostgres(database.url) : storedCounts(join(dataDir, 'alertwire.db'));
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
       return stored;
     },
   };
+}
+
+/** The counts of storedCounts, read from a PostgreSQL database. */
+async function storedCountsPostgres(url: string): Promise<Record<string, number>> {
+  const pg = createRequire(join(ROOT, 'package.json'))('pg') as typeof import('pg');
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const one = async (q: string) => Number((await client.query<{ n: string }>(q)).rows[0]?.n ?? 0);
+    return {
+      stored_notifications: await one('select count(*) as n from notifications'),
+      stored_notified_alerts: await one('select coalesce(sum(alert_count), 0) as n from notifications'),
+      stored_alerts: await one('select count(*) as n from alerts'),
+      ingest_jobs_unfinished: await one("select count(*) as n from jobs where kind = 'ingest' and state in ('pending', 'running')"),
+      jobs_done: await one("select count(*) as n from jobs where state = 'done'"),
+      jobs_unfinished: await one("select count(*) as n from jobs where state in ('pending', 'running')"),
+      db_mb: round((await one('select pg_database_size(current_database()) as n')) / 1048576, 1),
+    };
+  } catch (error) {
+    log(`could not read the database after the run: ${(error as Error).message}`);
+    return {};
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -966,12 +1015,14 @@ export async function runScenarios(
   return results;
 }
 
-export async function benchIngest(settings: BenchSettings = benchSettings()): Promise<Record<string, ScenarioResult>> {
-  log(`alertwire: scenarios ${settings.scenarios.join(', ')}; ${settings.durationS} s each after ${settings.warmupS} s warm-up; client ${settings.client}`);
-  return runScenarios('alertwire', () => startAlertwire(settings), settings);
+export async function benchIngest(settings: BenchSettings = benchSettings(), dialect: BenchDialect = 'sqlite'): Promise<Record<string, ScenarioResult>> {
+  log(`alertwire on ${dialect}: scenarios ${settings.scenarios.join(', ')}; ${settings.durationS} s each after ${settings.warmupS} s warm-up; client ${settings.client}`);
+  return runScenarios(dialect === 'sqlite' ? 'alertwire' : `alertwire-${dialect}`, () => startAlertwire(settings, dialect), settings);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const figures = await benchIngest();
-  process.stdout.write(`${JSON.stringify({ alertwire: figures, built_with: buildAlertwire().runtime }, null, 2)}\n`);
+  const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite').split(',').filter((d): d is BenchDialect => d === 'sqlite' || d === 'postgres');
+  const figures: Record<string, Record<string, ScenarioResult>> = {};
+  for (const dialect of dialects) figures[dialect === 'sqlite' ? 'alertwire' : `alertwire_${dialect}`] = await benchIngest(benchSettings(), dialect);
+  process.stdout.write(`${JSON.stringify({ ...figures, built_with: buildAlertwire().runtime }, null, 2)}\n`);
 }

@@ -5,6 +5,7 @@ import { limitHeapGrowth } from './observability/heap.js';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
+import { SecretKeyMismatch } from './store/secret-key-check.js';
 import { createApp } from './server.js';
 import { runTemplateRender } from './template/cli.js';
 
@@ -26,7 +27,13 @@ async function serve(configPath: string | undefined): Promise<void> {
   limitHeapGrowth();
   const config = loadConfig(configPath);
   const app = await createApp(config);
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    // Close what start opened (port, pool, workers) so the process can exit with the reason.
+    await app.stop().catch(() => undefined);
+    throw error;
+  }
   if (app.credentials.generated) process.stdout.write(credentialsBanner(app.credentials, app.externalUrl(), config.data_dir));
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -102,6 +109,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`invalid configuration:\n${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof SecretKeyMismatch) {
+      process.stderr.write(`cannot start: ${error.message}\n`);
       return 1;
     }
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

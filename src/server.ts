@@ -37,6 +37,7 @@ import { INGEST_JOB, purgeRawNotifications, type StoredAlert } from './store/ing
 import { purgeFinishedJobs, releaseOrphanedJobs } from './store/jobs.js';
 import { releaseOrphanedDeliveries } from './store/delivery-queue.js';
 import { migrateToLatest } from './store/migrations/index.js';
+import { verifySecretKey } from './store/secret-key-check.js';
 import { reportPageRoutes } from './web/routes.js';
 import { consoleRoutes } from './web/console.js';
 
@@ -303,6 +304,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       listening = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       const applied = await migrateToLatest(store);
       if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+      await verifySecretKey(store, secrets);
       await provisionReceivers(store, secrets, config.receivers, now());
       const orphans = await releaseOrphanedJobs(store, now());
       if (orphans > 0) log.warn({ jobs: orphans }, 'resuming jobs a previous process left running');

@@ -6,10 +6,9 @@ import type { Store } from '../store/database.js';
 import { finishExecution, getExecution, lastAppliedAt, markExecutionRunning, readJournal, writeJournal } from '../store/executions.js';
 import type { NotificationMeta } from '../store/ingest.js';
 import type { ClaimedJob } from '../store/jobs.js';
-import { withLock } from '../store/locks.js';
 import { getReceiver, recordTrigger, type ReceiverRecord } from '../store/receivers.js';
 import type { SecretBox } from '../store/secrets.js';
-import type { Action, ActionDeps, ActionOutcome, AlertSnapshot } from './action.js';
+import type { Action, ActionContext, ActionDeps, ActionOutcome, AlertSnapshot } from './action.js';
 import { ACTION_KINDS } from './kinds.js';
 import { openSecrets, type ReceiverSettings } from './receiver.js';
 
@@ -128,31 +127,34 @@ async function actOnce(deps: ActDeps, cache: ActionCache, job: ClaimedJob): Prom
       return finish(deps, p, receiver, { decision: 'skipped', reason: 'resolved notification; this receiver does nothing on resolve' }, started);
     }
   }
-  const kind = ACTION_KINDS.get(receiver.kind);
-  const lockKey = kind ? kind.target(settings.action, receiver.id) : `receiver:${receiver.id}`;
+  const lockKey = ACTION_KINDS.get(receiver.kind)?.target(settings.action) ?? null;
+  const context = actionContext(deps, p, receiver);
   let outcome: ActionOutcome;
   try {
-    outcome = await withLock(deps.store, lockKey, () =>
-      action.run({
-        receiver: { id: receiver.id, name: receiver.name },
-        trigger: p.trigger,
-        alerts: p.alerts,
-        meta: p.meta,
-        payload: p.payload,
-        externalUrl: deps.externalUrl(),
-        now: deps.now,
-        signal: deps.signal,
-        lastApplied: (target, direction) => lastAppliedAt(deps.store, target, direction),
-        journal: {
-          read: () => readJournal(deps.store, p.executionId),
-          write: (value) => writeJournal(deps.store, p.executionId, value),
-        },
-      }),
-    );
+    outcome = lockKey === null ? await action.run(context) : await deps.store.locks.withLock(lockKey, () => action.run(context));
   } catch (error) {
     outcome = { decision: 'failed', reason: `action failed: ${(error as Error).message}`, transient: true };
   }
   return finish(deps, p, receiver, outcome, started, job);
+}
+
+function actionContext(deps: ActDeps, p: ActPayload, receiver: ReceiverRecord): ActionContext {
+  return {
+    receiver: { id: receiver.id, name: receiver.name },
+    trigger: p.trigger,
+    alerts: p.alerts,
+    meta: p.meta,
+    payload: p.payload,
+    externalUrl: deps.externalUrl(),
+    now: deps.now,
+    signal: deps.signal,
+    lastApplied: (target, direction) => lastAppliedAt(deps.store, target, direction),
+    tryHold: (keys) => deps.store.locks.tryHold(keys),
+    journal: {
+      read: () => readJournal(deps.store, p.executionId),
+      write: (value) => writeJournal(deps.store, p.executionId, value),
+    },
+  };
 }
 
 async function finish(

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { AlertSnapshot } from '../model/alert.js';
 import type { NotificationMeta } from '../store/ingest.js';
+import type { Release } from '../store/locks.js';
 
 /**
  * What an action did. `failed` with `transient` means "try again later" (the job is retried and
@@ -26,6 +27,11 @@ export interface ActionContext {
   signal: AbortSignal;
   /** When an action on `target` in `direction` last changed something (for cooldowns). */
   lastApplied(target: string, direction: string): Promise<number | null>;
+  /**
+   * Takes all the named slots at once, or none (null): shared by every replica on PostgreSQL,
+   * so a limit such as the command kind's max_concurrent holds for the deployment, not per process.
+   */
+  tryHold(keys: readonly string[]): Promise<Release | null>;
   /**
    * A durable note for this execution. An action that changes something writes what it is about
    * to do first; if the process dies mid-change, the rerun reads it back (non-null) and can tell
@@ -79,6 +85,7 @@ export interface ActionKind<S> {
   /**
    * What the action changes, when two receivers may touch the same thing (a workload scaled up
    * by one and down by another): actions on one target run one at a time, across replicas.
+   * Kinds without one (commands, HTTP calls) are not serialized; they bound themselves.
    */
   target?(settings: S): string;
 }

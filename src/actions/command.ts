@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { Action, ActionContext, ActionDeps, ActionKind, ActionOutcome, SettingsIssue } from './action.js';
 import { commandEnvironment } from './command-env.js';
+import type { Release } from '../store/locks.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DEFAULT_TIMEOUT_S = 30;
@@ -62,21 +63,17 @@ interface Run {
   /** Alerts of a firing run that have not resolved yet; when none remain, kill-on-resolve fires. */
   unresolved: Set<string>;
   killOnResolve: boolean;
-  /** Set once a stop was requested; a run on its way out no longer counts against limits. */
+  /** Set once a stop was requested. */
   stopCause: StopCause | null;
   stop(cause: StopCause): void;
 }
 
 /**
- * Runs per receiver, for the whole process rather than per Action object: the processes are
- * per process, and the limits and kill-on-resolve must hold however many Action objects the
- * caller builds for one receiver (e.g. one per job). Limits are per replica.
+ * Runs per receiver, for the whole process rather than per Action object: kill-on-resolve and
+ * shutdown must reach every process this replica started, however many Action objects the
+ * caller builds for one receiver (e.g. one per job). The limits are slots in the store's locks.
  */
 const runsByReceiver = new Map<string, Set<Run>>();
-
-function liveRuns(receiverId: string): Run[] {
-  return [...(runsByReceiver.get(receiverId) ?? [])].filter((run) => run.stopCause === null);
-}
 
 function register(receiverId: string, run: Run): () => void {
   let runs = runsByReceiver.get(receiverId);
@@ -92,25 +89,43 @@ function fingerprintKey(context: ActionContext, fingerprint: string): string {
   return `${context.trigger}:${fingerprint}`;
 }
 
-/**
- * Over a limit the run is skipped, not queued: waiting would hold a job worker for as long as
- * the other run lasts, and Alertmanager repeats a firing notification anyway (am-executor's
- * `max` skips the same way).
- */
-function limitReason(context: ActionContext, maxConcurrent: number, maxPerFingerprint: number): string | null {
-  const live = liveRuns(context.receiver.id);
-  if (maxConcurrent > 0 && live.length >= maxConcurrent) {
-    return `${live.length} command(s) already running for this receiver (max_concurrent ${maxConcurrent})`;
-  }
-  if (maxPerFingerprint <= 0) return null;
-  for (const alert of context.alerts) {
-    const key = fingerprintKey(context, alert.fingerprint);
-    const count = live.filter((run) => run.keys.has(key)).length;
-    if (count >= maxPerFingerprint) {
-      return `${count} command(s) already running for alert ${alert.fingerprint} (max_per_fingerprint ${maxPerFingerprint})`;
-    }
+/** The first of `count` numbered slots that is free, taken; null when all are held. */
+async function firstFreeSlot(context: ActionContext, name: string, count: number): Promise<Release | null> {
+  for (let i = 0; i < count; i += 1) {
+    const release = await context.tryHold([`${name}:${i}`]);
+    if (release) return release;
   }
   return null;
+}
+
+/**
+ * The slots a run needs: one of max_concurrent for the receiver, one of max_per_fingerprint
+ * for each alert. They are the store's locks, so the limits hold across replicas. Over a limit
+ * the run is skipped, not queued: waiting would hold a job worker for as long as the other run
+ * lasts, and Alertmanager repeats a firing notification anyway (am-executor's `max` skips the
+ * same way).
+ */
+async function takeSlots(context: ActionContext, maxConcurrent: number, maxPerFingerprint: number): Promise<Release | string> {
+  const taken: Release[] = [];
+  const giveBack = async () => {
+    for (const release of taken.splice(0)) await release();
+  };
+  const prefix = `command:${context.receiver.id}`;
+  if (maxConcurrent > 0) {
+    const release = await firstFreeSlot(context, `${prefix}:run`, maxConcurrent);
+    if (!release) return `${maxConcurrent} command(s) already running for this receiver (max_concurrent ${maxConcurrent})`;
+    taken.push(release);
+  }
+  const fingerprints = maxPerFingerprint > 0 ? new Set(context.alerts.map((a) => a.fingerprint)) : new Set<string>();
+  for (const fingerprint of fingerprints) {
+    const release = await firstFreeSlot(context, `${prefix}:${fingerprintKey(context, fingerprint)}`, maxPerFingerprint);
+    if (!release) {
+      await giveBack();
+      return `${maxPerFingerprint} command(s) already running for alert ${fingerprint} (max_per_fingerprint ${maxPerFingerprint})`;
+    }
+    taken.push(release);
+  }
+  return giveBack;
 }
 
 /** Keeps the first and last halves of the limit of interleaved stdout+stderr. */
@@ -220,18 +235,22 @@ class CommandAction implements Action {
 
   async run(context: ActionContext): Promise<ActionOutcome> {
     const target = this.settings.argv[0] ?? '';
-    const over = limitReason(context, this.settings.max_concurrent ?? 1, this.settings.max_per_fingerprint ?? 1);
-    if (over) return { decision: 'skipped', reason: over, target };
     if (context.signal.aborted) return { decision: 'failed', reason: 'interrupted by server shutdown', target, transient: true };
-    return this.execute(context, target);
+    const slots = await takeSlots(context, this.settings.max_concurrent ?? 1, this.settings.max_per_fingerprint ?? 1);
+    if (typeof slots === 'string') return { decision: 'skipped', reason: slots, target };
+    try {
+      return await this.execute(context, target, slots);
+    } finally {
+      await slots();
+    }
   }
 
   /** Starts the process, registers it for the limits and kill-on-resolve, waits for its end. */
-  private async execute(context: ActionContext, target: string): Promise<ActionOutcome> {
+  private async execute(context: ActionContext, target: string, slots: Release): Promise<ActionOutcome> {
     const output = new OutputCapture(OUTPUT_LIMIT_BYTES);
     const env = commandEnvironment(context, [...this.deps.commandEnvAllowlist, ...(this.settings.env_allowlist ?? [])]);
     const child = startProcess(this.settings, env, output);
-    const run = this.track(context, child);
+    const run = this.track(context, child, slots);
     const unregister = register(context.receiver.id, run);
     const exited = waitForExit(child);
     child.stdin?.end(stdinOf(context));
@@ -248,7 +267,7 @@ class CommandAction implements Action {
     }
   }
 
-  private track(context: ActionContext, child: ChildProcess): Run {
+  private track(context: ActionContext, child: ChildProcess, slots: Release): Run {
     const fingerprints = context.alerts.map((alert) => alert.fingerprint);
     const run: Run = {
       owner: this,
@@ -262,6 +281,8 @@ class CommandAction implements Action {
         if (run.stopCause !== null) return;
         run.stopCause = cause;
         killGroup(child);
+        // A run on its way out no longer counts against the limits.
+        void slots().catch(() => undefined);
       },
     };
     return run;

@@ -14,8 +14,8 @@ export interface RegisteredKind {
   /** Schema then semantic checks; fields are prefixed with `field`. */
   validate(settings: unknown, field: string): SettingsIssue[];
   create(settings: unknown, deps: ActionDeps): Action;
-  /** The lock key of what the action changes; the receiver id when the kind does not say. */
-  target(settings: unknown, receiverId: string): string;
+  /** The lock key of what the action changes; null when the kind does not serialize its runs. */
+  target(settings: unknown): string | null;
 }
 
 function register<S>(k: ActionKind<S>): RegisteredKind {
@@ -38,7 +38,7 @@ function register<S>(k: ActionKind<S>): RegisteredKind {
       return k.check(settings as S).map((i) => ({ field: i.field.startsWith(field) ? i.field : `${field}.${i.field.replace(/^action\./, '')}`, message: i.message }));
     },
     create: (settings, deps) => k.create(typed(settings), deps),
-    target: (settings, receiverId) => (k.target ? k.target(typed(settings)) : `receiver:${receiverId}`),
+    target: (settings) => (k.target ? `target:${k.target(typed(settings))}` : null),
   };
 }
 

@@ -62,6 +62,7 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Co
   const { raw, locate } = path ? readYaml(path) : { raw: {}, locate: () => ({}) };
   const issues: ConfigIssue[] = [];
   applyEnv(raw, env, issues);
+  defaultRateLimitStore(raw);
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const segments = error.path.split('/').filter(Boolean);
@@ -73,12 +74,39 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Co
       message: error.message,
     });
   }
-  issues.push(...outboundIssues(withDefaults, path, env, locate));
+  issues.push(...outboundIssues(withDefaults, path, env, locate), ...rateLimitIssues(withDefaults, path, env, locate));
   if (issues.length > 0) throw new ConfigError(dedupeIssues(issues));
   return withDefaults as Config;
 }
 
 type Locate = (segments: string[]) => { line?: number; column?: number };
+
+/**
+ * A Redis URL means shared limits: with it and no store named, the store is Redis. Without
+ * this a user who set REDIS_URL on every replica would get per-replica limits, N× the setting.
+ */
+function defaultRateLimitStore(raw: Record<string, unknown>): void {
+  const section = raw.rate_limit;
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) return;
+  const limits = section as Record<string, unknown>;
+  if (limits.store === undefined && typeof limits.redis_url === 'string' && limits.redis_url !== '') limits.store = 'redis';
+}
+
+/** A Redis store needs a URL: say which setting gives it rather than fall back to memory. */
+function rateLimitIssues(config: unknown, path: string | undefined, env: Env, locate: Locate): ConfigIssue[] {
+  const limits = (config as { rate_limit?: { store?: unknown; redis_url?: unknown } }).rate_limit;
+  if (limits?.store !== 'redis' || (typeof limits.redis_url === 'string' && limits.redis_url !== '')) return [];
+  const segments = ['rate_limit', 'store'];
+  const fromEnv = envFor(segments, env);
+  return [
+    {
+      source: fromEnv ?? path ?? '(defaults)',
+      ...(fromEnv ? {} : locate(segments)),
+      field: 'rate_limit.store',
+      message: 'is redis but no Redis URL is set: set REDIS_URL (or rate_limit.redis_url), or choose memory or postgres',
+    },
+  ];
+}
 
 /** "outbound.deny[1]": list entries are named as the contact point errors name them. */
 function fieldName(segments: readonly string[]): string {

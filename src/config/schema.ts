@@ -79,8 +79,9 @@ export const RateLimitConfig = Type.Object(
     window: Seconds(60, 'Length of a rate-limit window'),
     store: Type.Union([Type.Literal('memory'), Type.Literal('postgres'), Type.Literal('redis')], {
       default: 'memory',
+      description: 'Where counters live: memory (per replica), postgres or redis (shared). Default: redis when a Redis URL is set, else memory',
     }),
-    redis_url: Type.String({ default: '' }),
+    redis_url: Type.String({ default: '', description: 'Redis for shared rate limits (REDIS_URL); setting it makes redis the default store' }),
     key_prefix: Type.String({ default: 'alertwire', description: 'Prefix of shared rate-limit keys, for installations sharing one Redis' }),
   },
   { additionalProperties: false, default: {} },

@@ -3,6 +3,7 @@ import type { Log } from '../observability/log.js';
 import type pg from 'pg';
 import type { Store } from '../store/database.js';
 import type { Worker } from './pool.js';
+import { ClaimBackoff } from './claim-backoff.js';
 import { WakeSignal } from './wake-signal.js';
 import { claimDueJobs, completeJobs, failJob, JOBS_CHANNEL, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
 
@@ -49,6 +50,8 @@ export interface RunnerOptions {
 }
 
 const EXPIRED_CHECK_INTERVAL_MS = 1000;
+/** Between attempts to LISTEN again after the listening connection was lost. */
+const LISTEN_RETRY_MS = 1000;
 
 /** Exponential backoff from 1 s to 5 min with ±20 % jitter, so retries of a burst spread out. */
 export function defaultRetryDelay(attempt: number): number {
@@ -71,6 +74,7 @@ export class JobRunner implements Worker {
   private readonly signal = new WakeSignal();
   private heartbeat: NodeJS.Timeout | null = null;
   private listener: pg.PoolClient | null = null;
+  private readonly backoff: ClaimBackoff;
   private slotWaiters: (() => void)[] = [];
   private lastClaimAt = Number.NEGATIVE_INFINITY;
   /** While busy, no claim before this (performance.now() time). */
@@ -85,6 +89,7 @@ export class JobRunner implements Worker {
     for (const k of kinds) this.kinds.set(k.kind, k);
     const excluded = new Set(options.excludeKinds ?? []);
     this.claimKinds = options.kinds && options.kinds.length > 0 ? options.kinds : [...this.kinds.keys()].filter((k) => !excluded.has(k));
+    this.backoff = new ClaimBackoff(options.log, 'claiming jobs', options.pollMs);
   }
 
   async start(): Promise<void> {
@@ -143,22 +148,9 @@ export class JobRunner implements Worker {
       const includeExpired = this.lastClaimAt - this.lastExpiredCheckAt >= EXPIRED_CHECK_INTERVAL_MS;
       if (includeExpired) this.lastExpiredCheckAt = this.lastClaimAt;
       const owner = `${this.instance}:${++this.claims}`;
-      let jobs: ClaimedJob[] = [];
-      try {
-        jobs = await claimDueJobs(this.store, {
-          owner,
-          limit: busy ? Math.min(this.options.busyBatchSize ?? this.options.batchSize, this.options.batchSize) : this.options.batchSize,
-          leaseMs: this.options.leaseMs,
-          now: this.options.now(),
-          kinds: this.claimKinds,
-          firstKind: this.claims,
-          includeExpired,
-        });
-      } catch (error) {
-        this.options.log.error({ err: error }, 'claiming jobs failed');
-      }
+      const jobs = await this.claim(owner, busy, includeExpired);
       if (jobs.length === 0) {
-        await this.signal.wait(this.options.pollMs);
+        await this.signal.wait(this.backoff.idleWait());
         continue;
       }
       this.active.set(owner, jobs);
@@ -171,6 +163,26 @@ export class JobRunner implements Worker {
         this.active.delete(owner);
         for (const w of this.slotWaiters.splice(0)) w();
       });
+    }
+  }
+
+  /** Claims due jobs; none when the store fails (counted, so the loop backs off). */
+  private async claim(owner: string, busy: boolean, includeExpired: boolean): Promise<ClaimedJob[]> {
+    try {
+      const jobs = await claimDueJobs(this.store, {
+        owner,
+        limit: busy ? Math.min(this.options.busyBatchSize ?? this.options.batchSize, this.options.batchSize) : this.options.batchSize,
+        leaseMs: this.options.leaseMs,
+        now: this.options.now(),
+        kinds: this.claimKinds,
+        firstKind: this.claims,
+        includeExpired,
+      });
+      this.backoff.succeeded();
+      return jobs;
+    } catch (error) {
+      this.backoff.failed(error);
+      return [];
     }
   }
 
@@ -229,20 +241,35 @@ export class JobRunner implements Worker {
     }
   }
 
-  /** On PostgreSQL, other replicas' commits wake this one through LISTEN/NOTIFY. */
+  /**
+   * On PostgreSQL, other replicas' commits wake this one through LISTEN/NOTIFY. A lost listener
+   * (the database restarted) listens again once it can; meanwhile the poll interval wakes it.
+   */
   private async listen(): Promise<void> {
-    if (!this.store.pool) return;
+    if (!this.store.pool || this.stopping) return;
+    const again = () => {
+      if (!this.stopping) setTimeout(() => void this.listen(), LISTEN_RETRY_MS).unref();
+    };
+    let client: pg.PoolClient | undefined;
     try {
-      const client = await this.store.pool.connect();
-      client.on('notification', () => this.wake());
-      client.on('error', () => {
+      client = await this.store.pool.connect();
+      const listening = client;
+      listening.on('notification', () => this.wake());
+      listening.on('error', (error) => {
+        if (this.listener !== listening) return;
         this.listener = null;
-        if (!this.stopping) setTimeout(() => void this.listen(), 1000).unref();
+        listening.release(error);
+        again();
       });
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
-      this.listener = client;
+      await listening.query(`LISTEN ${JOBS_CHANNEL}`);
+      this.listener = listening;
+      // Commits made while nobody listened woke no one.
+      this.wake();
     } catch (error) {
-      this.options.log.warn({ err: error }, 'LISTEN failed; falling back to polling');
+      client?.release(error instanceof Error ? error : true);
+      this.options.log.warn({ err: error }, 'LISTEN failed; polling until it works again');
+      again();
     }
   }
+
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '../jobs/pool.js';
+import { ClaimBackoff } from '../jobs/claim-backoff.js';
 import { WakeSignal } from '../jobs/wake-signal.js';
 import type { Log } from '../observability/log.js';
 import { updateContactPointRow } from '../store/contact-points.js';
@@ -68,8 +69,11 @@ export class DeliveryWorker implements Worker {
   private readonly signal = new WakeSignal();
   private roomWaiters: (() => void)[] = [];
 
+  private readonly backoff: ClaimBackoff;
+
   constructor(private readonly deps: DeliveryWorkerDeps, private readonly options: DeliveryWorkerOptions) {
     this.slots = new ContactPointSlots(options.maxInFlightPerContactPoint);
+    this.backoff = new ClaimBackoff(options.log, 'claiming deliveries', options.pollMs);
   }
 
   takes(kind: string): boolean {
@@ -121,7 +125,7 @@ export class DeliveryWorker implements Worker {
         continue;
       }
       const claimed = await this.claim(Math.min(room, CLAIM_LIMIT));
-      if (claimed === 0) await this.signal.wait(this.options.pollMs);
+      if (claimed === 0) await this.signal.wait(this.backoff.idleWait());
     }
   }
 
@@ -131,6 +135,7 @@ export class DeliveryWorker implements Worker {
     try {
       const skip = this.slots.full();
       const rows = await claimDueDeliveries(this.deps.store, { owner, limit, leaseMs: this.options.leaseMs, now: this.deps.now(), skip });
+      this.backoff.succeeded();
       if (rows.length === 0) return 0;
       const contactPoints = await this.deps.registry.snapshot();
       this.held.set(owner, new Set(rows.map((r) => r.id)));
@@ -141,7 +146,7 @@ export class DeliveryWorker implements Worker {
       }
       return rows.length;
     } catch (error) {
-      this.options.log.error({ err: error }, 'claiming deliveries failed');
+      this.backoff.failed(error);
       return 0;
     }
   }

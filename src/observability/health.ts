@@ -16,12 +16,28 @@ export interface AiService {
 
 const NO_AI: AiService = { status: async () => 'disabled' };
 
+/** How long /health and /ready wait for the database before they call it unreachable. */
+const DATABASE_PROBE_MS = 2000;
+
+/** Resolves when the store answers a query within the probe time; rejects otherwise. */
+async function probeStore(store: Store): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${DATABASE_PROBE_MS} ms`)), DATABASE_PROBE_MS);
+  });
+  try {
+    await Promise.race([pingStore(store), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** /health (OnCallM's shape), /ready for load balancers, /metrics for Prometheus. */
 export async function healthRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics; readiness: Readiness; aiService?: AiService }) {
   const ai = deps.aiService ?? NO_AI;
   app.get('/health', async (_request, reply) => {
     try {
-      await pingStore(deps.store);
+      await probeStore(deps.store);
       const [jobs, deliveries, aiService] = await Promise.all([countUnfinishedJobs(deps.store), countPendingDeliveries(deps.store), ai.status()]);
       const queueSize = jobs + deliveries;
       return {
@@ -37,13 +53,20 @@ export async function healthRoutes(app: FastifyInstance, deps: { store: Store; m
         webhook_endpoint: 'unavailable',
         ai_service: await ai.status(),
         queue_size: null,
-        database: `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        database: 'unreachable',
+        database_error: error instanceof Error ? error.message : String(error),
       });
     }
   });
 
   app.get('/ready', async (_request, reply) => {
     if (!deps.readiness.ready()) return reply.code(503).send({ status: 'not ready' });
+    // A replica that cannot reach its database takes no traffic: the balancer sends it elsewhere.
+    try {
+      await probeStore(deps.store);
+    } catch (error) {
+      return reply.code(503).send({ status: 'not ready', database: 'unreachable', database_error: error instanceof Error ? error.message : String(error) });
+    }
     return { status: 'ready' };
   });
 

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './tables.js';
+import { LocalLocks, PostgresLocks, type Locks } from './locks.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -13,6 +14,8 @@ export interface Store {
   dialect: DialectName;
   /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
   pool?: pg.Pool;
+  /** Named locks for actions: in memory on SQLite, advisory locks shared by replicas on PostgreSQL. */
+  locks: Locks;
   /**
    * The SQLite connection under Kysely, for the ingest hot path (prepared statements in one
    * synchronous transaction). Use it only inside `db.connection().execute()`, which holds
@@ -41,6 +44,7 @@ export interface StoreOptions {
 }
 
 const DEFAULT_SQLITE_CACHE_MIB = 4;
+export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
 const DEFAULT_WAL_AUTOCHECKPOINT = 1000;
 
 /** pg, required only for a PostgreSQL URL: loading it costs ~15 MB of resident memory. */
@@ -65,11 +69,27 @@ export function openStore(options: StoreOptions): Store {
 }
 
 function openPostgres(options: StoreOptions): Store {
-  const pool = new (loadPg().Pool)({ connectionString: options.url, max: options.poolSize });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  const lib = loadPg();
+  const pool = new lib.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    // While the server is down or restarting, a request must fail fast (503, Alertmanager
+    // retries) rather than wait for a connection that may never come.
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+  });
+  // A client that loses its server must not crash the process, idle or checked out: pg-pool
+  // listens for errors only on idle clients, so one held across work (a transaction between
+  // statements, LISTEN) would raise an unhandled 'error' when the server restarts. The
+  // operation it serves sees the failure on its next query.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', pool, relaxed: (fn) => fn(db), close: () => db.destroy() };
+  const locks = new PostgresLocks(() => new lib.Client({ connectionString: options.url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS }));
+  const close = async () => {
+    await locks.close();
+    await db.destroy();
+  };
+  return { db, dialect: 'postgres', pool, locks, relaxed: (fn) => fn(db), close };
 }
 
 function openSqlite(file: string, synchronous: string, sizes: { cacheMib: number; walAutocheckpoint: number }): Store {
@@ -88,6 +108,7 @@ function openSqlite(file: string, synchronous: string, sizes: { cacheMib: number
     db,
     dialect: 'sqlite',
     sqlite: raw,
+    locks: new LocalLocks(),
     relaxed: synchronous === 'FULL' ? relaxedOn(db, raw) : (fn) => fn(db),
     close: () => db.destroy(),
   };

@@ -2,6 +2,15 @@ import type { Store } from './database.js';
 import { nextTurn } from '../jobs/turn.js';
 import { ingestNotifications, type InboundNotification, type IngestOptions, type IngestOutcome } from './ingest.js';
 
+/** How long a request waits for its commit before it is answered 503 (Alertmanager retries). */
+export const DEFAULT_COMMIT_DEADLINE_MS = 5000;
+
+export class CommitTimeout extends Error {
+  constructor(ms: number) {
+    super(`the store did not commit within ${ms} ms`);
+  }
+}
+
 interface Waiting {
   notification: InboundNotification;
   resolve: (outcome: IngestOutcome) => void;
@@ -23,11 +32,32 @@ export class GroupCommitter {
     private readonly options: IngestOptions,
     private readonly onCommitted: (kinds: readonly string[]) => void,
     private readonly maxBatch = 1000,
+    private readonly deadlineMs = DEFAULT_COMMIT_DEADLINE_MS,
   ) {}
 
+  /**
+   * Resolves once the notification is committed. Rejects after `deadlineMs` when the store does
+   * not answer (a database that is down or restarting): the sender is told to retry instead of
+   * waiting. A notification still queued then is dropped; one already being written may commit
+   * anyway, and its retry is a duplicate the receipts catch.
+   */
   submit(notification: InboundNotification): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ notification, resolve, reject });
+      const waiting: Waiting = { notification, resolve, reject };
+      const timer = setTimeout(() => {
+        const queued = this.queue.indexOf(waiting);
+        if (queued >= 0) this.queue.splice(queued, 1);
+        reject(new CommitTimeout(this.deadlineMs));
+      }, this.deadlineMs);
+      waiting.resolve = (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      waiting.reject = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      this.queue.push(waiting);
       this.schedule();
     });
   }

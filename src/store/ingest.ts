@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Alert } from '../model/alert.js';
 import { statementOn, type Store } from './database.js';
 import {
@@ -295,6 +296,7 @@ async function applyKysely(
   if (notifications.length === 0) return { outcomes: new Map(), jobs: [] };
   const now = options.now();
   const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
+  await lockFingerprints(trx, fingerprints);
   const receiptKeys = notifications.flatMap((n) => n.alerts.map((a) => ({ source: n.source, fingerprint: a.fingerprint })));
   const batch = new IngestBatch(await loadAlertsForUpdate(trx, store, fingerprints), await loadReceipts(trx, store, receiptKeys), options);
   const outcomes = new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => batch.apply(a, n)) }]));
@@ -304,6 +306,20 @@ async function applyKysely(
   const { jobs, executions } = plannedWork(batch, notifications, options);
   await insertExecutions(trx, executions, now);
   return { outcomes, jobs };
+}
+
+/**
+ * Serializes the transactions that apply the same alerts, on every replica, until commit.
+ * `FOR UPDATE` locks only rows that exist: two replicas applying a notification that an
+ * Alertmanager HA pair sent to both would each find no receipt of a new alert and notify
+ * twice. Waiting here, the second reads the first one's receipt and finds a duplicate. Locks
+ * are taken in one order, so two transactions never wait for each other.
+ */
+async function lockFingerprints(trx: Trx, fingerprints: readonly string[]): Promise<void> {
+  if (fingerprints.length === 0) return;
+  await sql`select count(pg_advisory_xact_lock(h)) from (
+      select distinct hashtextextended('alert:' || f, 0) as h from unnest(${fingerprints}::text[]) as f order by h offset 0
+    ) as ordered`.execute(trx);
 }
 
 function plannedWork(batch: IngestBatch, notifications: readonly InboundNotification[], options: IngestOptions): NotificationPlan {

@@ -127,6 +127,11 @@ export interface ExecutionsTable {
   finished_at: number | null;
 }
 
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   alerts: AlertsTable;
   occurrences: OccurrencesTable;
@@ -143,6 +148,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   sessions: SessionsTable;
+  settings: SettingsTable;
 }
 
 export type AlertRow = Selectable<AlertsTable>;

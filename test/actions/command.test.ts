@@ -7,6 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionContext, ActionDeps, AlertSnapshot } from '../../src/actions/action.js';
 import { OUTPUT_LIMIT_BYTES, commandKind } from '../../src/actions/command.js';
 import type { CommandSettings } from '../../src/actions/command.js';
+import { LocalLocks } from '../../src/store/locks.js';
+
+const locks = new LocalLocks();
 
 const NODE = process.execPath;
 const deps: ActionDeps = {
@@ -57,6 +60,7 @@ function context(over: Partial<ActionContext> = {}): ActionContext {
     now: () => Date.now(),
     signal: new AbortController().signal,
     lastApplied: async () => null,
+    tryHold: (keys) => locks.tryHold(keys),
     ...over,
   };
 }

@@ -12,6 +12,9 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { Action, ActionContext, ActionDeps, AlertSnapshot } from '../../src/actions/action.js';
 import { RESPONSE_EXCERPT_BYTES, httpKind } from '../../src/actions/http.js';
 import type { HttpSettings } from '../../src/actions/http.js';
+import { LocalLocks } from '../../src/store/locks.js';
+
+const locks = new LocalLocks();
 
 const deps: ActionDeps = { kubernetes: { kubeconfig: '', context: '', inCluster: false }, commandEnvAllowlist: [] };
 
@@ -53,6 +56,7 @@ function context(over: Partial<ActionContext> = {}): ActionContext {
     now: () => Date.UTC(2024, 5, 1, 9, 30, 0),
     signal: new AbortController().signal,
     lastApplied: async () => null,
+    tryHold: (keys) => locks.tryHold(keys),
     ...over,
   };
 }

@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ActionContext } from '../../src/actions/action.js';
 import { scaleKind } from '../../src/actions/scale.js';
 import { startFakeKube, type FakeKube, type FakeWorkload } from '../support/fake-kube.js';
+import { LocalLocks } from '../../src/store/locks.js';
+
+const locks = new LocalLocks();
 
 const web: FakeWorkload = { kind: 'Deployment', namespace: 'prod', name: 'web' };
 
@@ -18,6 +21,7 @@ function context(journal: { value: unknown }): ActionContext {
     now: () => Date.now(),
     signal: new AbortController().signal,
     lastApplied: async () => null,
+    tryHold: (keys) => locks.tryHold(keys),
     journal: {
       read: async () => journal.value,
       write: async (value) => {

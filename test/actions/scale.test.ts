@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Action, ActionContext, ActionDeps, ActionOutcome } from '../../src/actions/action.js';
 import { scaleKind, type ScaleSettings } from '../../src/actions/scale.js';
 import { startFakeKube, type FakeKube, type FakeWorkload } from '../support/fake-kube.js';
+import { LocalLocks } from '../../src/store/locks.js';
+
+const locks = new LocalLocks();
 
 const web: FakeWorkload = { kind: 'Deployment', namespace: 'prod', name: 'web' };
 const T0 = Date.parse('2025-03-01T12:00:00Z');
@@ -42,6 +45,7 @@ class Receiver {
       now: () => this.now,
       signal,
       lastApplied: async (target, direction) => this.applied.get(`${target} ${direction}`) ?? null,
+      tryHold: (keys) => locks.tryHold(keys),
     };
   }
 }

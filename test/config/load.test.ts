@@ -76,6 +76,21 @@ describe('configuration', () => {
     assert.equal(c.auth.admin_token, 'a');
   });
 
+  it('shares rate limits through Redis when REDIS_URL is set and no store is named', () => {
+    assert.equal(loadConfig(undefined, {}).rate_limit.store, 'memory');
+    assert.equal(loadConfig(undefined, { REDIS_URL: 'redis://127.0.0.1:6379' }).rate_limit.store, 'redis');
+    const chosen = loadConfig(yamlFile('rate_limit:\n  store: postgres\n'), { REDIS_URL: 'redis://127.0.0.1:6379' });
+    assert.equal(chosen.rate_limit.store, 'postgres', 'a store named in the file is kept');
+    assert.equal(loadConfig(undefined, { REDIS_URL: 'redis://r', ALERTWIRE_RATE_LIMIT_STORE: 'memory' }).rate_limit.store, 'memory');
+  });
+
+  it('refuses a Redis store without a Redis URL, saying what to set', () => {
+    const error = configError(() => loadConfig(yamlFile('rate_limit:\n  store: redis\n'), {}));
+    assert.equal(error.issues[0]?.field, 'rate_limit.store');
+    assert.equal(error.issues[0]?.line, 2);
+    assert.match(error.message, /set REDIS_URL/);
+  });
+
   it('names file, line, column and field of a wrong value', () => {
     const file = yamlFile('server:\n  port: 8001\nrate_limit:\n  per_ip: lots\n');
     const error = configError(() => loadConfig(file, {}));

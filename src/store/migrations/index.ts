@@ -7,6 +7,7 @@ import { analysis } from './0004_analysis.js';
 import { sessions } from './0005_sessions.js';
 import { jobKinds } from './0006_job_kinds.js';
 import { deliveryQueue } from './0007_delivery_queue.js';
+import { settings } from './0008_settings.js';
 
 /**
  * Versioned schema migrations, applied in name order at start. A released migration is never
@@ -21,6 +22,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '0005_sessions': sessions(dialect),
     '0006_job_kinds': jobKinds(dialect),
     '0007_delivery_queue': deliveryQueue(dialect),
+    '0008_settings': settings(),
   };
 }
 
