@@ -473,6 +473,28 @@ export function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/**
+ * CPU seconds every PostgreSQL process on this host has used so far (postmaster, backends,
+ * WAL writer, checkpointer): the database's share of the work, beside the server's own.
+ */
+export function postgresCpuSeconds(): number | null {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      found = true;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return found ? total : null;
+}
+
 export async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -529,6 +551,8 @@ export interface BenchServer {
   origin: string;
   pid: number | undefined;
   shape: BodyShape;
+  /** CPU seconds its database has used so far, when the database is a separate process. */
+  databaseCpu?(): number | null;
   /** Called just before the measured window and just after it. */
   beginMeasure?(): Promise<void>;
   endMeasure?(scenario: string): Promise<void>;
@@ -734,6 +758,7 @@ export async function startAlertwire(settings: BenchSettings, dialect: BenchDial
     origin,
     pid: child.pid,
     shape: webhookShape(TOKEN),
+    ...(database ? { databaseCpu: postgresCpuSeconds } : {}),
     async beginMeasure() {
       if (sqlProfile) child.kill('SIGUSR2');
       measureStart = performance.now();
@@ -967,22 +992,24 @@ export async function runScenarios(
     let result: LoadResult;
     let cpu0: number | null = null;
     let cpu1: number | null = null;
+    let db0: number | null = null;
+    let db1: number | null = null;
     try {
       if (scenario === 'rate1000') {
         const rateSpec = { ...spec(settings.durationS, settings.connections), rate: settings.rate };
         if (settings.warmupS > 0) count(await nodeFixedRate({ ...rateSpec, durationS: settings.warmupS }));
         await server.beginMeasure?.();
-        cpu0 = cpuSeconds(server.pid);
+        [cpu0, db0] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
         result = await nodeFixedRate(rateSpec);
-        cpu1 = cpuSeconds(server.pid);
+        [cpu1, db1] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
         await server.endMeasure?.(`${label}-${scenario}`);
       } else if (scenario === 'single' || scenario === 'batch100') {
         const connections = scenario === 'batch100' ? settings.batchConnections : settings.connections;
         if (settings.warmupS > 0) count(await closedLoop(settings.client, spec(settings.warmupS, connections)));
         await server.beginMeasure?.();
-        cpu0 = cpuSeconds(server.pid);
+        [cpu0, db0] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
         result = await closedLoop(settings.client, spec(settings.durationS, connections));
-        cpu1 = cpuSeconds(server.pid);
+        [cpu1, db1] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
         await server.endMeasure?.(`${label}-${scenario}`);
       } else {
         throw new Error(`unknown scenario "${scenario}" (single, batch100, rate1000)`);
@@ -995,6 +1022,7 @@ export async function runScenarios(
     const peak = peakRssMb(server.pid);
     const stored = await server.stop();
     const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+    const dbCpu = db0 !== null && db1 !== null ? db1 - db0 : null;
     const answered = result.requests - result.errors;
     results[scenario] = {
       ...result,
@@ -1002,6 +1030,9 @@ export async function runScenarios(
       server_cpu_s: cpu === null ? null : round(cpu),
       server_cpu_us_per_request: cpu === null || answered === 0 ? null : round((cpu * 1e6) / answered, 0),
       server_cpu_us_per_alert: cpu === null || answered === 0 ? null : round((cpu * 1e6) / (answered * batch), 1),
+      ...(dbCpu === null
+        ? {}
+        : { database_cpu_s: round(dbCpu), database_cpu_us_per_alert: answered === 0 ? null : round((dbCpu * 1e6) / (answered * batch), 1) }),
       acknowledged_alerts: acknowledged,
       loadavg_1m: round(loadavg()[0] ?? 0),
       ...stored,
@@ -1009,7 +1040,7 @@ export async function runScenarios(
     const r = results[scenario];
     log(
       `${label} ${scenario}: ${r.requests_per_s} req/s, ${r.alerts_per_s} alerts/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-        `errors ${r.errors}, server CPU ${r.server_cpu_us_per_alert} µs/alert, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
+        `errors ${r.errors}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
     );
   }
   return results;

@@ -61,9 +61,8 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
     kind: INGEST_JOB,
     async run(jobs: readonly ClaimedJob[]): Promise<JobResult[]> {
       const results = new Map<ClaimedJob, JobResult>();
-      for (let i = 0; i < jobs.length; i += JOBS_PER_TRANSACTION) {
-        const chunk = jobs.slice(i, i + JOBS_PER_TRANSACTION);
-        const started = performance.now();
+      for (const chunk of transactionsOf(jobs)) {
+        const cpu = process.cpuUsage();
         try {
           await applyChunk(deps, chunk);
           for (const job of chunk) results.set(job, { ok: true, completed: true });
@@ -71,8 +70,11 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
           for (const job of chunk) results.set(job, { ok: false, error: error instanceof Error ? error.message : String(error) });
         }
         // Requests that arrived meanwhile are answered before the next chunk (or claim); while
-        // they keep coming, alert state lags behind rather than the answers.
-        const pause = deps.busy() ? (performance.now() - started) * BUSY_PAUSE_FACTOR : 0;
+        // they keep coming, alert state lags behind rather than the answers. The pause is
+        // measured in this process's CPU time, not wall time: on PostgreSQL most of a chunk's
+        // wall time is the database's work, which leaves the event loop free for requests.
+        const used = process.cpuUsage(cpu);
+        const pause = deps.busy() ? ((used.user + used.system) / 1000) * BUSY_PAUSE_FACTOR : 0;
         await (pause > 0 ? new Promise((r) => setTimeout(r, pause)) : nextTurn());
       }
       return jobs.map((j) => results.get(j) ?? { ok: false, error: 'not applied' });
@@ -81,10 +83,37 @@ export function ingestJobKind(deps: IngestJobDeps): JobKind {
 }
 
 /**
- * Ingest jobs hold about 100 alerts each: five make a transaction that holds the event loop for
- * a few milliseconds. Rows are read per chunk, so they are garbage before the next one.
+ * About this many alerts per transaction: one that holds the event loop for a few
+ * milliseconds on SQLite, and on PostgreSQL few enough round trips per alert that applying
+ * keeps pace with intake however small each group commit's job is.
  */
-const JOBS_PER_TRANSACTION = 5;
+const ALERTS_PER_TRANSACTION = 500;
+
+/** Jobs written before their payload counted alerts hold about this many (the size they were cut to). */
+const ALERTS_PER_UNCOUNTED_JOB = 100;
+
+function alertsIn(job: ClaimedJob): number {
+  const payload = job.payload as { alerts?: unknown } | null;
+  return typeof payload?.alerts === 'number' ? payload.alerts : ALERTS_PER_UNCOUNTED_JOB;
+}
+
+/** The claim cut into transactions of about ALERTS_PER_TRANSACTION alerts, oldest first. */
+function transactionsOf(jobs: readonly ClaimedJob[]): ClaimedJob[][] {
+  const chunks: ClaimedJob[][] = [];
+  let current: ClaimedJob[] = [];
+  let alerts = 0;
+  for (const job of jobs) {
+    if (current.length > 0 && alerts + alertsIn(job) > ALERTS_PER_TRANSACTION) {
+      chunks.push(current);
+      current = [];
+      alerts = 0;
+    }
+    current.push(job);
+    alerts += alertsIn(job);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 async function applyChunk(deps: IngestJobDeps, chunk: readonly ClaimedJob[]): Promise<void> {
   const rows = await loadNotifications(deps.store, chunk.flatMap((j) => ingestJobIds(j.payload)));

@@ -2,57 +2,12 @@ import type { Transaction } from 'kysely';
 import { alertName, type Alert, type AlertStatus } from '../model/alert.js';
 import type { Store } from './database.js';
 import type { DeliveryRow } from './deliveries.js';
-import type { AlertRow, Database, OccurrenceRow, ReceiptRow } from './tables.js';
-
-const CHUNK = 500;
+import type { AlertRow, Database, OccurrenceRow } from './tables.js';
 
 export type Trx = Transaction<Database>;
 
-/** Reads the stored state of these alerts, locking the rows on PostgreSQL for the transaction. */
-export async function loadAlertsForUpdate(trx: Trx, store: Store, fingerprints: readonly string[]): Promise<Map<string, AlertRow>> {
-  const found = new Map<string, AlertRow>();
-  for (let i = 0; i < fingerprints.length; i += CHUNK) {
-    let q = trx.selectFrom('alerts').selectAll().where('fingerprint', 'in', fingerprints.slice(i, i + CHUNK));
-    if (store.dialect === 'postgres') q = q.forUpdate();
-    for (const row of await q.execute()) found.set(row.fingerprint, row);
-  }
-  return found;
-}
-
-/** The receipts of these (source, fingerprint) pairs, keyed `source\u0000fingerprint`. */
-export async function loadReceipts(trx: Trx, store: Store, keys: readonly { source: string; fingerprint: string }[]): Promise<Map<string, ReceiptRow>> {
-  const bySource = new Map<string, string[]>();
-  for (const k of keys) bySource.set(k.source, [...(bySource.get(k.source) ?? []), k.fingerprint]);
-  const found = new Map<string, ReceiptRow>();
-  for (const [source, fps] of bySource) {
-    for (let i = 0; i < fps.length; i += CHUNK) {
-      let q = trx.selectFrom('receipts').selectAll().where('source', '=', source).where('fingerprint', 'in', fps.slice(i, i + CHUNK));
-      if (store.dialect === 'postgres') q = q.forUpdate();
-      for (const row of await q.execute()) found.set(receiptKey(row.source, row.fingerprint), row);
-    }
-  }
-  return found;
-}
-
 export function receiptKey(source: string, fingerprint: string): string {
   return `${source}\u0000${fingerprint}`;
-}
-
-export async function upsertReceipts(trx: Trx, rows: readonly ReceiptRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await trx
-      .insertInto('receipts')
-      .values(rows.slice(i, i + CHUNK))
-      .onConflict((oc) =>
-        oc.columns(['source', 'fingerprint']).doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          starts_at: eb.ref('excluded.starts_at'),
-          last_at: eb.ref('excluded.last_at'),
-          seq: eb.ref('excluded.seq'),
-        })),
-      )
-      .execute();
-  }
 }
 
 export function alertRowFrom(alert: Alert, source: string, previous: AlertRow | undefined, now: number): AlertRow {
@@ -79,35 +34,6 @@ export function alertRowFrom(alert: Alert, source: string, previous: AlertRow | 
   };
 }
 
-export async function upsertAlerts(trx: Trx, rows: readonly AlertRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await trx
-      .insertInto('alerts')
-      .values(rows.slice(i, i + CHUNK))
-      .onConflict((oc) =>
-        oc.column('fingerprint').doUpdateSet((eb) => ({
-          alertname: eb.ref('excluded.alertname'),
-          namespace: eb.ref('excluded.namespace'),
-          instance: eb.ref('excluded.instance'),
-          job: eb.ref('excluded.job'),
-          status: eb.ref('excluded.status'),
-          labels: eb.ref('excluded.labels'),
-          annotations: eb.ref('excluded.annotations'),
-          extra: eb.ref('excluded.extra'),
-          generator_url: eb.ref('excluded.generator_url'),
-          starts_at: eb.ref('excluded.starts_at'),
-          ends_at: eb.ref('excluded.ends_at'),
-          source: eb.ref('excluded.source'),
-          last_seen: eb.ref('excluded.last_seen'),
-          last_change: eb.ref('excluded.last_change'),
-          received_count: eb.ref('excluded.received_count'),
-          occurrence_count: eb.ref('excluded.occurrence_count'),
-        })),
-      )
-      .execute();
-  }
-}
-
 /** One firing episode's receipts within a write, merged before they reach the table. */
 export interface OccurrenceUpdate {
   fingerprint: string;
@@ -117,32 +43,6 @@ export interface OccurrenceUpdate {
   firstReceived: number;
   lastReceived: number;
   receivedCount: number;
-}
-
-export async function upsertOccurrences(trx: Trx, updates: readonly OccurrenceUpdate[]): Promise<void> {
-  for (let i = 0; i < updates.length; i += CHUNK) {
-    const rows = updates.slice(i, i + CHUNK).map((u) => ({
-      fingerprint: u.fingerprint,
-      starts_at: u.startsAt,
-      ends_at: u.endsAt,
-      status: u.status,
-      first_received: u.firstReceived,
-      last_received: u.lastReceived,
-      received_count: u.receivedCount,
-    }));
-    await trx
-      .insertInto('occurrences')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['fingerprint', 'starts_at']).doUpdateSet((eb) => ({
-          ends_at: eb.ref('excluded.ends_at'),
-          status: eb.ref('excluded.status'),
-          last_received: eb.ref('excluded.last_received'),
-          received_count: eb('occurrences.received_count', '+', eb.ref('excluded.received_count')),
-        })),
-      )
-      .execute();
-  }
 }
 
 export async function getAlert(store: Store, fingerprint: string): Promise<AlertRow | undefined> {

@@ -1,187 +1,38 @@
-import { sql } from 'kysely';
-import type { Alert } from '../model/alert.js';
 import { statementOn, type Store } from './database.js';
+import { receiptKey } from './alerts.js';
+import { insertExecutionsQuery } from './executions.js';
 import {
-  alertRowFrom,
-  loadAlertsForUpdate,
-  loadReceipts,
-  receiptKey,
-  upsertAlerts,
-  upsertOccurrences,
-  upsertReceipts,
-  type OccurrenceUpdate,
-  type Trx,
-} from './alerts.js';
-import { insertExecutions, insertExecutionsQuery, type NewExecution } from './executions.js';
-import { announceJobs, completeJobs, completeJobsSqlite, enqueueJobs, enqueueJobsSqlite, type JobSpec } from './jobs.js';
+  assertLeasesHeld,
+  IngestBatch,
+  INGEST_JOB,
+  ingestJobs,
+  kindsOf,
+  outcomesInOrder,
+  plannedWork,
+  toApplyNow,
+  type InboundNotification,
+  type IngestOptions,
+  type IngestOutcome,
+  type IngestResult,
+  type WriteRequest,
+} from './ingest-batch.js';
+import { writePostgres } from './ingest-postgres.js';
+import { completeJobsSqlite, enqueueJobsSqlite, type JobSpec } from './jobs.js';
 import type { AlertRow, NotificationRow, ReceiptRow } from './tables.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
-/** The group-level fields of an inbound notification, as far as the payload had them. */
-export interface NotificationMeta {
-  receiver: string;
-  status: string;
-  groupKey: string;
-  groupLabels: Record<string, string>;
-  commonLabels: Record<string, string>;
-  commonAnnotations: Record<string, string>;
-  externalURL: string;
-  truncatedAlerts: number;
-  orgId?: number;
-}
-
-/** One inbound notification as intake accepted it. */
-export interface InboundNotification {
-  /** 'webhook', or 'receiver:<id>' for a receiver hook. */
-  source: string;
-  format: string;
-  remoteAddr: string;
-  body: string;
-  receivedAt: number;
-  alerts: Alert[];
-  meta?: NotificationMeta;
-  /** Work this notification causes beyond the common jobs, given its alerts that were stored. */
-  plan?: (stored: readonly StoredAlert[]) => NotificationPlan;
-  /**
-   * Commit only the raw notification and an `ingest` job; its alerts are applied later, in a
-   * large transaction of the job runner. The sender needs nothing the alerts' state decides.
-   */
-  deferApply?: boolean;
-  /** The notifications row it was stored as, when it is applied after being appended. */
-  id?: number;
-}
-
-/** The job that applies deferred notifications; its payload names their rows. */
-export const INGEST_JOB = 'ingest';
-
-export interface IngestJobPayload {
-  notifications: number[];
-}
-
-/** Jobs and the execution records that let a caller follow them, written with the alerts. */
-export interface NotificationPlan {
-  jobs: JobSpec[];
-  executions: NewExecution[];
-}
-
-/** An alert that was stored (not a duplicate), with what it changed. */
-export interface StoredAlert {
-  alert: Alert;
-  notification: InboundNotification;
-  newOccurrence: boolean;
-  previousStatus: string | null;
-  /** How many times this source has delivered this alert, this one included (repeats count). */
-  receiptSeq: number;
-}
-
-export interface IngestOutcome {
-  /** Per alert of the notification, in order: true when it was a duplicate and not stored. Empty when deferred. */
-  deduplicated: boolean[];
-}
-
-export interface IngestResult {
-  outcomes: IngestOutcome[];
-  jobsEnqueued: number;
-  /** The kinds of the jobs enqueued: only the runners of these kinds need waking. */
-  enqueuedKinds: string[];
-}
-
-/** Decides which jobs the stored alerts cause; called inside the transaction (the outbox). */
-export type JobPlanner = (stored: readonly StoredAlert[]) => JobSpec[];
-
-export interface IngestOptions {
-  dedupWindowMs: number;
-  maxAttempts: number;
-  planJobs: JobPlanner;
-  now: () => number;
-}
-
-/**
- * A sender that omits startsAt (a curl, a script) repeats an alert that is still firing: it
- * belongs to the stored episode, as Alertmanager merges it, rather than opening a new one.
- */
-function continueEpisode(alert: Alert, previous: AlertRow | undefined): Alert {
-  if (!alert.startsAtImplied || !previous || previous.status !== 'firing') return alert;
-  return { ...alert, startsAt: previous.starts_at };
-}
-
-/**
- * An episode older than the stored one, or news of the stored episode older than what is
- * stored (replicas applying out of order), only joins the history: it must not roll the alert back.
- */
-function isStale(alert: Alert, at: number, previous: AlertRow): boolean {
-  return alert.startsAt < previous.starts_at || (alert.startsAt === previous.starts_at && at < previous.last_seen);
-}
-
-/** Work accumulated across the notifications of one transaction. */
-class IngestBatch {
-  readonly dirty = new Map<string, AlertRow>();
-  readonly dirtyReceipts = new Map<string, ReceiptRow>();
-  readonly occurrences = new Map<string, OccurrenceUpdate>();
-  readonly stored: StoredAlert[] = [];
-
-  constructor(
-    private readonly alerts: Map<string, AlertRow>,
-    private readonly receipts: Map<string, ReceiptRow>,
-    private readonly options: IngestOptions,
-  ) {}
-
-  /**
-   * Applies one alert; returns true when it is a duplicate, from the same source, within the
-   * window. Times are the notification's arrival, not the moment it is applied: a deferred
-   * notification is judged as it would have been when it came in.
-   */
-  apply(given: Alert, notification: InboundNotification): boolean {
-    const at = notification.receivedAt;
-    const previous = this.alerts.get(given.fingerprint);
-    const alert = continueEpisode(given, previous);
-    const key = receiptKey(notification.source, alert.fingerprint);
-    const receipt = this.receipts.get(key);
-    if (receipt && this.isDuplicate(receipt, alert, at)) return true;
-    const seq = (receipt?.seq ?? 0) + 1;
-    const nextReceipt = { source: notification.source, fingerprint: alert.fingerprint, status: alert.status, starts_at: alert.startsAt, last_at: at, seq };
-    this.receipts.set(key, nextReceipt);
-    this.dirtyReceipts.set(key, nextReceipt);
-    this.recordOccurrence(alert, at);
-    if (previous && isStale(alert, at, previous)) return false;
-    const row = alertRowFrom(alert, notification.source, previous, at);
-    this.alerts.set(alert.fingerprint, row);
-    this.dirty.set(alert.fingerprint, row);
-    this.stored.push({
-      alert,
-      notification,
-      newOccurrence: !previous || previous.starts_at !== alert.startsAt,
-      previousStatus: previous?.status ?? null,
-      receiptSeq: seq,
-    });
-    return false;
-  }
-
-  private isDuplicate(receipt: ReceiptRow, alert: Alert, at: number): boolean {
-    return receipt.status === alert.status && receipt.starts_at === alert.startsAt && at - receipt.last_at < this.options.dedupWindowMs;
-  }
-
-  private recordOccurrence(alert: Alert, at: number): void {
-    const key = `${alert.fingerprint}\u0000${alert.startsAt}`;
-    const seen = this.occurrences.get(key);
-    if (seen) {
-      seen.status = alert.status;
-      seen.endsAt = alert.endsAt;
-      seen.lastReceived = at;
-      seen.receivedCount += 1;
-      return;
-    }
-    this.occurrences.set(key, {
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt,
-      endsAt: alert.endsAt,
-      status: alert.status,
-      firstReceived: at,
-      lastReceived: at,
-      receivedCount: 1,
-    });
-  }
-}
+export {
+  INGEST_JOB,
+  type IngestJobPayload,
+  type IngestOptions,
+  type IngestOutcome,
+  type IngestResult,
+  type InboundNotification,
+  type JobPlanner,
+  type NotificationMeta,
+  type NotificationPlan,
+  type StoredAlert,
+} from './ingest-batch.js';
 
 /**
  * Stores notifications in one transaction: raw bodies, then either their alert state,
@@ -210,17 +61,6 @@ export async function applyStoredNotifications(
   return write(store, { append: [], stored: notifications, complete: jobs, relaxed: true }, options);
 }
 
-interface WriteRequest {
-  /** New notifications: each is stored raw, then applied now or deferred. */
-  append: readonly InboundNotification[];
-  /** Notifications stored earlier, to apply now. */
-  stored?: readonly InboundNotification[];
-  /** Jobs that finish with this transaction. */
-  complete: readonly { id: number; owner: string }[];
-  /** Commit without fsync: for work that is done again if a power cut loses it. */
-  relaxed?: boolean;
-}
-
 function write(store: Store, request: WriteRequest, options: IngestOptions): Promise<IngestResult> {
   if (store.sqlite) {
     const raw = store.sqlite;
@@ -228,103 +68,7 @@ function write(store: Store, request: WriteRequest, options: IngestOptions): Pro
     // Both hold Kysely's lock on the one connection while the synchronous transaction runs.
     return request.relaxed ? store.relaxed(run) : store.db.connection().execute(run);
   }
-  return store.db.transaction().execute(async (trx) => {
-    const now = options.now();
-    const ids = await insertRawNotifications(trx, request.append);
-    const deferred = request.append.flatMap((n, i) => (n.deferApply ? [{ id: ids[i] ?? 0, alerts: n.alerts.length }] : []));
-    const applied = await applyKysely(trx, store, toApplyNow(request), options);
-    const jobs = [...ingestJobs(deferred), ...applied.jobs];
-    const jobsEnqueued = await enqueueJobs(trx, jobs, now, options.maxAttempts);
-    assertLeasesHeld(await completeJobs(trx, request.complete, now), request.complete.length);
-    if (jobsEnqueued > 0) await announceJobs(trx, store);
-    return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
-  });
-}
-
-/** The notifications a write applies in its own transaction: those stored earlier, then the new ones not deferred. */
-function toApplyNow(request: WriteRequest): InboundNotification[] {
-  return [...(request.stored ?? []), ...request.append.filter((n) => !n.deferApply)];
-}
-
-function kindsOf(jobs: readonly JobSpec[]): string[] {
-  return [...new Set(jobs.map((j) => j.kind))];
-}
-
-/** A job whose lease passed to another worker is that worker's to apply: roll this one back. */
-function assertLeasesHeld(completed: number, claimed: number): void {
-  if (completed < claimed) throw new Error(`${claimed - completed} of ${claimed} jobs were reclaimed by another worker; not applied here`);
-}
-
-/** The outcome of every notification the caller passed, in its order; deferred ones have none yet. */
-function outcomesInOrder(request: WriteRequest, applied: Map<InboundNotification, IngestOutcome>): IngestOutcome[] {
-  return [...(request.stored ?? []), ...request.append].map((n) => applied.get(n) ?? { deduplicated: [] });
-}
-
-/**
- * About this many alerts per ingest job: a job is the unit a busy process applies between
- * requests, so it must stay small; an idle one claims many and applies them together.
- */
-const ALERTS_PER_INGEST_JOB = 100;
-
-/** Ingest jobs for deferred notifications (row id and alert count), in order. */
-function ingestJobs(deferred: readonly { id: number; alerts: number }[]): JobSpec[] {
-  const jobs: JobSpec[] = [];
-  let ids: number[] = [];
-  let alerts = 0;
-  const flush = () => {
-    if (ids.length === 0) return;
-    const payload: IngestJobPayload = { notifications: ids };
-    jobs.push({ kind: INGEST_JOB, idempotencyKey: `${INGEST_JOB}:${ids[0]}`, payload });
-    ids = [];
-    alerts = 0;
-  };
-  for (const n of deferred) {
-    if (alerts > 0 && alerts + n.alerts > ALERTS_PER_INGEST_JOB) flush();
-    ids.push(n.id);
-    alerts += n.alerts;
-  }
-  flush();
-  return jobs;
-}
-
-async function applyKysely(
-  trx: Trx,
-  store: Store,
-  notifications: readonly InboundNotification[],
-  options: IngestOptions,
-): Promise<{ outcomes: Map<InboundNotification, IngestOutcome>; jobs: JobSpec[] }> {
-  if (notifications.length === 0) return { outcomes: new Map(), jobs: [] };
-  const now = options.now();
-  const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
-  await lockFingerprints(trx, fingerprints);
-  const receiptKeys = notifications.flatMap((n) => n.alerts.map((a) => ({ source: n.source, fingerprint: a.fingerprint })));
-  const batch = new IngestBatch(await loadAlertsForUpdate(trx, store, fingerprints), await loadReceipts(trx, store, receiptKeys), options);
-  const outcomes = new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => batch.apply(a, n)) }]));
-  await upsertAlerts(trx, [...batch.dirty.values()]);
-  await upsertReceipts(trx, [...batch.dirtyReceipts.values()]);
-  await upsertOccurrences(trx, [...batch.occurrences.values()]);
-  const { jobs, executions } = plannedWork(batch, notifications, options);
-  await insertExecutions(trx, executions, now);
-  return { outcomes, jobs };
-}
-
-/**
- * Serializes the transactions that apply the same alerts, on every replica, until commit.
- * `FOR UPDATE` locks only rows that exist: two replicas applying a notification that an
- * Alertmanager HA pair sent to both would each find no receipt of a new alert and notify
- * twice. Waiting here, the second reads the first one's receipt and finds a duplicate. Locks
- * are taken in one order, so two transactions never wait for each other.
- */
-async function lockFingerprints(trx: Trx, fingerprints: readonly string[]): Promise<void> {
-  if (fingerprints.length === 0) return;
-  await sql`select count(pg_advisory_xact_lock(h)) from (
-      select distinct hashtextextended('alert:' || f, 0) as h from unnest(${fingerprints}::text[]) as f order by h offset 0
-    ) as ordered`.execute(trx);
-}
-
-function plannedWork(batch: IngestBatch, notifications: readonly InboundNotification[], options: IngestOptions): NotificationPlan {
-  const plans = notifications.flatMap((n) => (n.plan ? [n.plan(batch.stored.filter((st) => st.notification === n))] : []));
-  return { jobs: [...options.planJobs(batch.stored), ...plans.flatMap((p) => p.jobs)], executions: plans.flatMap((p) => p.executions) };
+  return writePostgres(store, request, options);
 }
 
 const ALERT_COLUMNS = [
@@ -421,30 +165,6 @@ function applySqlite(
   const insertExecutions = insertExecutionsQuery(store.db, executions, now)?.compile();
   if (insertExecutions) raw.prepare(insertExecutions.sql).run(...insertExecutions.parameters);
   return { outcomes, jobs };
-}
-
-/** Inserts raw notifications; returns their ids (for the ingest job that applies them). */
-async function insertRawNotifications(trx: Trx, notifications: readonly InboundNotification[]): Promise<number[]> {
-  const CHUNK = 500;
-  const ids: number[] = [];
-  for (let i = 0; i < notifications.length; i += CHUNK) {
-    const rows = await trx
-      .insertInto('notifications')
-      .values(
-        notifications.slice(i, i + CHUNK).map((n) => ({
-          received_at: n.receivedAt,
-          source: n.source,
-          format: n.format,
-          remote_addr: n.remoteAddr,
-          alert_count: n.alerts.length,
-          body: n.body,
-        })),
-      )
-      .returning('id')
-      .execute();
-    ids.push(...rows.map((r) => Number(r.id)));
-  }
-  return ids;
 }
 
 /** The stored notifications with these ids, oldest first (missing ones were purged). */

@@ -1,13 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import { createApp, type App } from '../../src/server.js';
 import { INGEST_JOB } from '../../src/store/ingest.js';
+import { SECRET_KEY_FILE } from '../../src/store/secrets.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 export const ADMIN_TOKEN = 'test-admin-token';
+/** The secret key of every test server (32 bytes, hex). */
+export const TEST_SECRET_KEY = '7a'.repeat(32);
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends (infer U)[] ? (U extends object ? DeepPartial<U>[] : T[K]) : T[K] extends object ? DeepPartial<T[K]> : T[K];
@@ -16,6 +19,9 @@ type DeepPartial<T> = {
 /** A configuration for tests: temp data dir, port 0, loopback, fixed tokens, no rate limits. */
 export function testConfig(overrides: DeepPartial<Config> = {}, dataDir?: string): Config {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'alertwire-test-'));
+  // Every test server holds the same key, as replicas of one database must: several in-process
+  // servers on one PostgreSQL database stand for replicas.
+  if (!existsSync(join(dir, SECRET_KEY_FILE))) writeFileSync(join(dir, SECRET_KEY_FILE), `${TEST_SECRET_KEY}\n`, { mode: 0o600 });
   const base = {
     data_dir: dir,
     server: { host: '127.0.0.1', port: 0, log_level: 'silent' },
