@@ -309,15 +309,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const port = (http.server.address() as { port: number }).port;
       const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
       listening = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      const applied = await migrateToLatest(store);
-      if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
-      await verifySecretKey(store, secrets);
-      await provisionReceivers(store, secrets, config.receivers, now());
+      // Replicas starting together take turns: each migrates, checks its key and provisions
+      // against what the one before it wrote, rather than racing to insert the same rows.
+      await store.locks.withLock('alertwire:start', async () => {
+        const applied = await migrateToLatest(store);
+        if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+        await verifySecretKey(store, secrets);
+        await provisionReceivers(store, secrets, config.receivers, now());
+        await notifier.ready();
+      });
       const orphans = await releaseOrphanedJobs(store, now());
       if (orphans > 0) log.warn({ jobs: orphans }, 'resuming jobs a previous process left running');
       const inFlight = await releaseOrphanedDeliveries(store, now());
       if (inFlight > 0) log.warn({ deliveries: inFlight }, 'resuming deliveries a previous process left in flight');
-      await notifier.ready();
       load.start();
       await runner.start();
       retention = setInterval(() => void purge(), 10 * 60 * 1000);

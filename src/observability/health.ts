@@ -38,7 +38,7 @@ export async function healthRoutes(app: FastifyInstance, deps: { store: Store; m
   app.get('/health', async (_request, reply) => {
     try {
       await probeStore(deps.store);
-      const [jobs, deliveries, aiService] = await Promise.all([countUnfinishedJobs(deps.store), countPendingDeliveries(deps.store), ai.status()]);
+      const [jobs, deliveries, aiService] = await Promise.all([countUnfinishedJobs(deps.store, Date.now()), countPendingDeliveries(deps.store), ai.status()]);
       const queueSize = jobs + deliveries;
       return {
         status: 'healthy',

@@ -57,12 +57,13 @@ export type HeldLeases = ReadonlyMap<string, ReadonlySet<string>>;
 /** Sets what the held leases' deliveries look like, by primary key and only while the lease is theirs. */
 async function updateHeld(store: Store, held: HeldLeases, set: { next_attempt_at: number; lease_owner?: null }): Promise<number> {
   let changed = 0;
-  await store.relaxed((db) =>
-    db.transaction().execute(async (trx) => {
+  // One statement at a time, no transaction around them: the rows need no common commit, and
+  // a transaction holding every renewed row deadlocked with attempt logs of the same rows.
+  await store.relaxed(async (db) => {
       for (const [owner, ids] of held) {
-        const all = [...ids];
+        const all = [...ids].sort();
         for (let i = 0; i < all.length; i += 500) {
-          const r = await trx
+          const r = await db
             .updateTable('deliveries')
             .set(set)
             .where('id', 'in', all.slice(i, i + 500))
@@ -72,8 +73,7 @@ async function updateHeld(store: Store, held: HeldLeases, set: { next_attempt_at
           changed += Number(r.numUpdatedRows);
         }
       }
-    }),
-  );
+  });
   return changed;
 }
 

@@ -294,11 +294,16 @@ export async function countJobs(store: Store): Promise<{ kind: string; state: st
   return rows.map((r) => ({ kind: r.kind, state: r.state, count: Number(r.count) }));
 }
 
-export async function countUnfinishedJobs(store: Store): Promise<number> {
+/**
+ * Jobs running or due by `now`: the work waiting. A job scheduled later (a grouped contact
+ * point's next flush, a retry's backoff) is not counted, or a queue with nothing to do would
+ * never read 0.
+ */
+export async function countUnfinishedJobs(store: Store, now: number): Promise<number> {
   const row = await store.db
     .selectFrom('jobs')
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('state', 'in', ['pending', 'running'])
+    .where((eb) => eb.or([eb('state', '=', 'running'), eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)])]))
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
