@@ -553,6 +553,10 @@ export interface BenchServer {
   shape: BodyShape;
   /** CPU seconds its database has used so far, when the database is a separate process. */
   databaseCpu?(): number | null;
+  /** Ingest jobs not applied yet (alerts acknowledged but not in the alerts table). */
+  unappliedJobs?(): Promise<number>;
+  /** /health's queue_size: jobs due or running and deliveries waiting. */
+  queueSize?(): Promise<number | null>;
   /** Called just before the measured window and just after it. */
   beginMeasure?(): Promise<void>;
   endMeasure?(scenario: string): Promise<void>;
@@ -681,6 +685,8 @@ export function benchServerEnv(server: { port: number; dataDir: string; token: s
     ALERTWIRE_HOST: HOST,
     ALERTWIRE_DATA_DIR: server.dataDir,
     ALERTWIRE_WEBHOOK_TOKEN: server.token,
+    // One key for every benchmarked server: replicas of one database must share it.
+    ALERTWIRE_SECRET_KEY: '5e'.repeat(32),
     ALERTWIRE_RATE_LIMIT_PER_IP: '0',
     ALERTWIRE_RATE_LIMIT_GLOBAL: '0',
     ALERTWIRE_LOG_LEVEL: 'warn',
@@ -711,11 +717,15 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   return { url: BENCH_POSTGRES_ADMIN.replace(/\/[^/]*$/, `/${name}`), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
-export async function startAlertwire(settings: BenchSettings, dialect: BenchDialect = 'sqlite'): Promise<BenchServer> {
+/**
+ * A benchmarked server with a fresh data directory (and, on PostgreSQL, a fresh database it
+ * drops when it stops) — or, given `sharedDatabase`, a replica on that database, left in place.
+ */
+export async function startAlertwire(settings: BenchSettings, dialect: BenchDialect = 'sqlite', sharedDatabase?: string): Promise<BenchServer> {
   const { main, runtime } = buildAlertwire();
   const dataDir = mkdtempSync(join(tmpdir(), 'alertwire-bench-'));
   const port = await freePort();
-  const database = dialect === 'postgres' ? await freshPostgresDatabase() : null;
+  const database = sharedDatabase ? { url: sharedDatabase, drop: async () => undefined } : dialect === 'postgres' ? await freshPostgresDatabase() : null;
   const env: NodeJS.ProcessEnv = {
     ...benchServerEnv({ port, dataDir, token: TOKEN }),
     ...(database ? { DATABASE_URL: database.url } : {}),
@@ -759,6 +769,8 @@ export async function startAlertwire(settings: BenchSettings, dialect: BenchDial
     pid: child.pid,
     shape: webhookShape(TOKEN),
     ...(database ? { databaseCpu: postgresCpuSeconds } : {}),
+    unappliedJobs: () => (database ? unappliedJobsPostgres(database.url) : Promise.resolve(unappliedJobsSqlite(join(dataDir, 'alertwire.db')))),
+    queueSize: () => healthQueueSize(origin),
     async beginMeasure() {
       if (sqlProfile) child.kill('SIGUSR2');
       measureStart = performance.now();
@@ -788,6 +800,64 @@ export async function startAlertwire(settings: BenchSettings, dialect: BenchDial
       return stored;
     },
   };
+}
+
+const UNAPPLIED = "select count(*) as n from jobs where kind = 'ingest' and state in ('pending', 'running')";
+
+async function unappliedJobsPostgres(url: string): Promise<number> {
+  const pg = createRequire(join(ROOT, 'package.json'))('pg') as typeof import('pg');
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return Number((await client.query<{ n: string }>(UNAPPLIED)).rows[0]?.n ?? 0);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function unappliedJobsSqlite(file: string): number {
+  const Database = createRequire(join(ROOT, 'package.json'))('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return Number((db.prepare(UNAPPLIED).get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+async function healthQueueSize(origin: string): Promise<number | null> {
+  try {
+    const res = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(5000) });
+    return ((await res.json()) as { queue_size: number | null }).queue_size;
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds until `check` reads 0 (polled every 100 ms), or null when it did not within `limitS`. */
+async function secondsUntilZero(check: () => Promise<number | null>, limitS: number): Promise<number | null> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < limitS * 1000) {
+    if ((await check().catch(() => null)) === 0) return round((performance.now() - t0) / 1000, 2);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
+/** The largest value `sample` gave while `during` ran, sampled every 500 ms. */
+async function maxWhile<T>(during: Promise<T>, sample: () => Promise<number | null>): Promise<{ result: T; max: number | null }> {
+  let max: number | null = null;
+  let done = false;
+  const sampling = (async () => {
+    while (!done) {
+      const v = await sample();
+      if (v !== null) max = Math.max(max ?? 0, v);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  const result = await during.finally(() => (done = true));
+  await sampling;
+  return { result, max };
 }
 
 /** The counts of storedCounts, read from a PostgreSQL database. */
@@ -970,6 +1040,18 @@ export interface ScenarioResult extends LoadResult {
   [extra: string]: number | string | null | undefined;
 }
 
+/**
+ * After the load: seconds until every acknowledged alert is applied (no ingest job left), then
+ * until /health's queue is empty (analyses and routing done too), from the end of the load.
+ */
+async function drainTimes(server: BenchServer): Promise<Record<string, number | null>> {
+  if (!server.unappliedJobs || !server.queueSize) return {};
+  const t0 = performance.now();
+  const applied = await secondsUntilZero(() => server.unappliedJobs?.() ?? Promise.resolve(null), 60);
+  const queue = await secondsUntilZero(() => server.queueSize?.() ?? Promise.resolve(null), 30);
+  return { applied_within_s: applied, queue_empty_within_s: queue === null ? null : round((performance.now() - t0) / 1000, 2) };
+}
+
 /** Runs every configured scenario, each against a server fresh from `start`. */
 export async function runScenarios(
   label: string,
@@ -994,13 +1076,18 @@ export async function runScenarios(
     let cpu1: number | null = null;
     let db0: number | null = null;
     let db1: number | null = null;
+    let queueMax: number | null = null;
+    let drain: Record<string, number | null> = {};
+    let peakAtLoadEnd: number | null = null;
     try {
       if (scenario === 'rate1000') {
         const rateSpec = { ...spec(settings.durationS, settings.connections), rate: settings.rate };
         if (settings.warmupS > 0) count(await nodeFixedRate({ ...rateSpec, durationS: settings.warmupS }));
         await server.beginMeasure?.();
         [cpu0, db0] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
-        result = await nodeFixedRate(rateSpec);
+        const sampled = await maxWhile(nodeFixedRate(rateSpec), () => server.queueSize?.() ?? Promise.resolve(null));
+        result = sampled.result;
+        queueMax = sampled.max;
         [cpu1, db1] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
         await server.endMeasure?.(`${label}-${scenario}`);
       } else if (scenario === 'single' || scenario === 'batch100') {
@@ -1015,11 +1102,15 @@ export async function runScenarios(
         throw new Error(`unknown scenario "${scenario}" (single, batch100, rate1000)`);
       }
       count(result);
+      // Memory at the end of the load, as before the drain was measured: the drain runs analyses
+      // of the whole backlog, which is another workload.
+      peakAtLoadEnd = peakRssMb(server.pid);
+      drain = await drainTimes(server);
     } catch (error) {
       await server.stop();
       throw error;
     }
-    const peak = peakRssMb(server.pid);
+    const peak = peakAtLoadEnd;
     const stored = await server.stop();
     const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
     const dbCpu = db0 !== null && db1 !== null ? db1 - db0 : null;
@@ -1034,13 +1125,15 @@ export async function runScenarios(
         ? {}
         : { database_cpu_s: round(dbCpu), database_cpu_us_per_alert: answered === 0 ? null : round((dbCpu * 1e6) / (answered * batch), 1) }),
       acknowledged_alerts: acknowledged,
+      ...(queueMax === null ? {} : { queue_size_max: queueMax }),
+      ...drain,
       loadavg_1m: round(loadavg()[0] ?? 0),
       ...stored,
     };
     const r = results[scenario];
     log(
       `${label} ${scenario}: ${r.requests_per_s} req/s, ${r.alerts_per_s} alerts/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-        `errors ${r.errors}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
+        `errors ${r.errors}, applied within ${r.applied_within_s} s, queue empty within ${r.queue_empty_within_s} s${r.queue_size_max !== undefined ? ` (max ${r.queue_size_max})` : ''}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
     );
   }
   return results;
@@ -1051,9 +1144,53 @@ export async function benchIngest(settings: BenchSettings = benchSettings(), dia
   return runScenarios(dialect === 'sqlite' ? 'alertwire' : `alertwire-${dialect}`, () => startAlertwire(settings, dialect), settings);
 }
 
+/**
+ * Two replicas on one fresh PostgreSQL database, single-alert POSTs to both at once (half the
+ * connections each): what a second replica adds on this host, where both share its two cores
+ * with PostgreSQL and the load generator.
+ */
+export async function benchReplicas(settings: BenchSettings = benchSettings()): Promise<Record<string, unknown>> {
+  const database = await freshPostgresDatabase();
+  log('alertwire-postgres two replicas: single-alert POSTs spread over both');
+  const replicas = [await startAlertwire(settings, 'postgres', database.url), await startAlertwire(settings, 'postgres', database.url)];
+  try {
+    const spec = (server: BenchServer, durationS: number): LoadSpec => ({
+      origin: server.origin,
+      shape: server.shape,
+      batch: 1,
+      connections: Math.max(1, Math.floor(settings.connections / 2)),
+      durationS,
+    });
+    if (settings.warmupS > 0) await Promise.all(replicas.map((r) => closedLoop(settings.client, spec(r, settings.warmupS))));
+    const cpu0 = replicas.map((r) => cpuSeconds(r.pid) ?? 0);
+    const db0 = postgresCpuSeconds() ?? 0;
+    const results = await Promise.all(replicas.map((r) => closedLoop(settings.client, spec(r, settings.durationS))));
+    const cpu = replicas.reduce((sum, r, i) => sum + (cpuSeconds(r.pid) ?? 0) - (cpu0[i] ?? 0), 0);
+    const dbCpu = (postgresCpuSeconds() ?? 0) - db0;
+    const answered = results.reduce((n, r) => n + r.requests - r.errors, 0);
+    const drain = await drainTimes(replicas[0] as BenchServer);
+    const figures = {
+      replicas: 2,
+      requests_per_s: results.reduce((n, r) => n + r.requests_per_s, 0),
+      per_replica_requests_per_s: results.map((r) => r.requests_per_s),
+      p99_ms: Math.max(...results.map((r) => r.p99_ms)),
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      server_cpu_us_per_alert: answered === 0 ? null : round((cpu * 1e6) / answered, 1),
+      database_cpu_us_per_alert: answered === 0 ? null : round((dbCpu * 1e6) / answered, 1),
+      ...drain,
+    };
+    log(`alertwire-postgres two replicas: ${figures.requests_per_s} req/s in all (${figures.per_replica_requests_per_s.join(' + ')}), p99 ${figures.p99_ms} ms, applied within ${drain.applied_within_s ?? "?"} s`);
+    return figures;
+  } finally {
+    for (const r of replicas) await r.stop();
+    await database.drop();
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite').split(',').filter((d): d is BenchDialect => d === 'sqlite' || d === 'postgres');
   const figures: Record<string, Record<string, ScenarioResult>> = {};
   for (const dialect of dialects) figures[dialect === 'sqlite' ? 'alertwire' : `alertwire_${dialect}`] = await benchIngest(benchSettings(), dialect);
-  process.stdout.write(`${JSON.stringify({ ...figures, built_with: buildAlertwire().runtime }, null, 2)}\n`);
+  const replicas = process.env.BENCH_REPLICAS === '1' ? { alertwire_postgres_replicas: await benchReplicas() } : {};
+  process.stdout.write(`${JSON.stringify({ ...figures, ...replicas, built_with: buildAlertwire().runtime }, null, 2)}\n`);
 }

@@ -22,7 +22,20 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { benchServerEnv, buildAlertwire, cpuSeconds, freePort, log, peakRssMb, startScriptNodeFlags, stopChild, waitForHttp } from './ingest.js';
+import {
+  benchServerEnv,
+  buildAlertwire,
+  cpuSeconds,
+  freePort,
+  freshPostgresDatabase,
+  log,
+  peakRssMb,
+  postgresCpuSeconds,
+  startScriptNodeFlags,
+  stopChild,
+  waitForHttp,
+  type BenchDialect,
+} from './ingest.js';
 
 const HOST = '127.0.0.1';
 const TOKEN = 'bench-notify-token-0123456789';
@@ -69,7 +82,14 @@ function configYaml(sinkUrl: string, fanout: number): string {
   return `contact_points:\n${points.join('\n')}\n`;
 }
 
-async function startServer(sinkUrl: string, fanout: number): Promise<{ origin: string; child: ChildProcess; dataDir: string }> {
+interface NotifyServer {
+  origin: string;
+  child: ChildProcess;
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+async function startServer(sinkUrl: string, fanout: number, dialect: BenchDialect): Promise<NotifyServer> {
   const { main, runtime } = buildAlertwire();
   // Earlier scenarios' writes are flushed now, not by the kernel during this one's fsyncs.
   execFileSync('sync');
@@ -77,8 +97,10 @@ async function startServer(sinkUrl: string, fanout: number): Promise<{ origin: s
   const configFile = join(dataDir, 'alertwire.yaml');
   writeFileSync(configFile, configYaml(sinkUrl, fanout));
   const port = await freePort();
+  const database = dialect === 'postgres' ? await freshPostgresDatabase() : null;
   const env: NodeJS.ProcessEnv = {
     ...benchServerEnv({ port, dataDir, token: TOKEN }),
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ALERTWIRE_CONFIG: configFile,
     // BENCH_SQLITE_SYNCHRONOUS=NORMAL shows what the fsync of every commit costs.
     ...(process.env.BENCH_SQLITE_SYNCHRONOUS ? { ALERTWIRE_SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS } : {}),
@@ -89,7 +111,7 @@ async function startServer(sinkUrl: string, fanout: number): Promise<{ origin: s
   const child = spawn(process.execPath, args, { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const origin = `http://${HOST}:${port}`;
   await waitForHttp(`${origin}/ready`, 30_000, child);
-  return { origin, child, dataDir };
+  return { origin, child, dataDir, drop: async () => database?.drop() };
 }
 
 function body(run: string, seq: number): string {
@@ -122,25 +144,27 @@ const peakRss = (pid: number | undefined): Record<string, number> => {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-async function stopAll(pool: Pool, server: { child: ChildProcess; dataDir: string }, sink: SinkStats): Promise<void> {
+async function stopAll(pool: Pool, server: NotifyServer, sink: SinkStats): Promise<void> {
   await pool.destroy();
   await stopChild(server.child, 10_000);
+  await server.drop();
   rmSync(server.dataDir, { recursive: true, force: true });
   sink.server.closeAllConnections();
   sink.server.close();
 }
 
-async function throughput(): Promise<Record<string, number>> {
+async function throughput(dialect: BenchDialect): Promise<Record<string, number>> {
   const notifications = envInt('BENCH_NOTIFY_NOTIFICATIONS', 2000);
   const fanout = envInt('BENCH_NOTIFY_FANOUT', 10);
   const sink = await startSink();
-  const server = await startServer(sink.url, fanout);
+  const server = await startServer(sink.url, fanout, dialect);
   const pool = new Pool(server.origin, { connections: 32 });
   try {
     const run = `t${Date.now()}`;
     let next = 0;
     let failed = 0;
     const cpu0 = cpuSeconds(server.child.pid);
+    const db0 = dialect === 'postgres' ? postgresCpuSeconds() : null;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: 32 }, async () => {
@@ -155,6 +179,8 @@ async function throughput(): Promise<Record<string, number>> {
     // CPU per delivery holds still on a shared machine where throughput does not.
     const cpu1 = cpuSeconds(server.child.pid);
     const cpuUs = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1e6) / Math.max(1, sink.firstSeen.size) : null;
+    const db1 = dialect === 'postgres' ? postgresCpuSeconds() : null;
+    const dbUs = db0 !== null && db1 !== null ? ((db1 - db0) * 1e6) / Math.max(1, sink.firstSeen.size) : null;
     return {
       notifications,
       contact_points: fanout,
@@ -166,6 +192,7 @@ async function throughput(): Promise<Record<string, number>> {
       delivery_span_s: round(spanS, 2),
       deliveries_per_s: Math.round(sink.firstSeen.size / Math.max(spanS, 0.001)),
       ...(cpuUs !== null ? { server_cpu_us_per_delivery: Math.round(cpuUs) } : {}),
+      ...(dbUs !== null ? { database_cpu_us_per_delivery: Math.round(dbUs) } : {}),
       ...peakRss(server.child.pid),
     };
   } finally {
@@ -173,13 +200,13 @@ async function throughput(): Promise<Record<string, number>> {
   }
 }
 
-async function latency(): Promise<Record<string, number>> {
+async function latency(dialect: BenchDialect): Promise<Record<string, number>> {
   const rate = envInt('BENCH_NOTIFY_RATE', 100);
   const durationS = envInt('BENCH_DURATION', 10);
   // As in the intake scenarios, the first seconds (modules loaded on first use) are not measured.
   const warmupS = Number(process.env.BENCH_WARMUP ?? 2);
   const sink = await startSink();
-  const server = await startServer(sink.url, 1);
+  const server = await startServer(sink.url, 1, dialect);
   const pool = new Pool(server.origin, { connections: 16 });
   const sentAt = new Map<string, number>();
   try {
@@ -220,14 +247,14 @@ async function latency(): Promise<Record<string, number>> {
   }
 }
 
-export async function benchNotify(): Promise<Record<string, unknown>> {
+export async function benchNotify(dialect: BenchDialect = 'sqlite'): Promise<Record<string, unknown>> {
   // BENCH_NOTIFY_SCENARIOS=latency (or throughput) runs one of the two.
   const only = process.env.BENCH_NOTIFY_SCENARIOS ?? 'throughput,latency';
-  log('notify: throughput');
-  const t = only.includes('throughput') ? await throughput() : {};
-  log(`notify: ${t.deliveries_per_s} deliveries/s; latency at a fixed rate`);
-  const l = only.includes('latency') ? await latency() : {};
-  log(`notify: first attempt p99 ${l.p99_ms} ms`);
+  log(`notify on ${dialect}: throughput`);
+  const t = only.includes('throughput') ? await throughput(dialect) : {};
+  log(`notify on ${dialect}: ${t.deliveries_per_s} deliveries/s; latency at a fixed rate`);
+  const l = only.includes('latency') ? await latency(dialect) : {};
+  log(`notify on ${dialect}: first attempt p99 ${l.p99_ms} ms`);
   return {
     throughput: t,
     latency: l,
@@ -239,7 +266,7 @@ export async function benchNotify(): Promise<Record<string, unknown>> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  benchNotify().then(
+  benchNotify(process.env.BENCH_DIALECTS === 'postgres' ? 'postgres' : 'sqlite').then(
     (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -7,6 +7,8 @@
  *   comparison     alertwire / Alertmanager per scenario
  *   templates      bench/template.ts — benchTemplates()
  *   notify         bench/notify.ts — deliveries to a local sink, alert-in → first attempt
+ *   postgres       the intake and notify scenarios again on a fresh PostgreSQL database, and two
+ *                  replicas sharing one (figures beside SQLite's, with PostgreSQL's own CPU)
  *   analysis       bench/analysis.ts — a 100-alert group over 10,000 alerts of history, report render
  *
  * BENCH_SKIP=alertmanager,templates leaves parts out. See docs/performance.md for the method.
@@ -18,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { alertmanagerVersion, benchAlertmanager } from './alertmanager.js';
 import { benchAnalysis } from './analysis.js';
-import { benchIngest, benchSettings, buildAlertwire, log, ROOT, type ScenarioResult } from './ingest.js';
+import { benchIngest, benchReplicas, benchSettings, buildAlertwire, log, ROOT, type ScenarioResult } from './ingest.js';
 import { benchNotify } from './notify.js';
 
 const started = performance.now();
@@ -131,6 +133,24 @@ function targets(aw: Record<string, ScenarioResult>) {
   };
 }
 
+/** The goals of scaling out on PostgreSQL (issue 14), against SQLite's figures of the same run. */
+function postgresTargets(sqlite: Record<string, ScenarioResult>, pg: Record<string, ScenarioResult>, notify: unknown) {
+  const goal = (measured: number | null | undefined, target: number, atLeast: boolean) =>
+    typeof measured !== 'number' ? { target, measured: null, met: null } : { target, measured, met: atLeast ? measured >= target : measured <= target };
+  const single = pg.single?.requests_per_s;
+  const sqliteSingle = sqlite.single?.requests_per_s;
+  const throughput = (notify as { throughput?: { deliveries_per_s?: number } } | undefined)?.throughput?.deliveries_per_s;
+  return {
+    single_requests_per_s: goal(single, 3500, true),
+    single_vs_sqlite: goal(ratio(single, sqliteSingle), 0.6, true),
+    batch100_alerts_per_s: goal(pg.batch100?.alerts_per_s, 50_000, true),
+    rate1000_p99_ms: goal(pg.rate1000?.p99_ms, 25, false),
+    rate1000_queue_size_max: goal(pg.rate1000?.queue_size_max as number | undefined, 1000, false),
+    storm_applied_within_s: goal(pg.single?.applied_within_s as number | undefined, 10, false),
+    deliveries_per_s: goal(throughput, 2000, true),
+  };
+}
+
 async function templates(): Promise<Record<string, number> | { error: string } | null> {
   if (!existsSync(join(ROOT, 'bench', 'template.ts'))) return null;
   try {
@@ -159,9 +179,13 @@ async function section<T>(name: string, run: () => Promise<T>): Promise<T | { er
 }
 
 const alertwire = await benchIngest(settings);
+const postgres = skip.has('postgres') ? undefined : await section('postgres', async () => ({ single: await benchIngest(settings, 'postgres') }));
+const postgresIngest = postgres && 'single' in postgres ? postgres.single : undefined;
+const replicaFigures = skip.has('postgres') ? undefined : await section('replicas', () => benchReplicas(settings));
 const alertmanager = skip.has('alertmanager') ? null : await benchAlertmanager(settings);
 const templateFigures = skip.has('templates') ? null : await templates();
-const notifyFigures = await section('notify', benchNotify);
+const notifyFigures = await section('notify', () => benchNotify('sqlite'));
+const notifyPostgres = skip.has('postgres') ? undefined : await section('notify', () => benchNotify('postgres'));
 const analysisFigures = await section('analysis', benchAnalysis);
 
 const report = {
@@ -179,6 +203,10 @@ const report = {
   alertmanager: alertmanager ?? undefined,
   comparison: alertmanager ? compare(alertwire, alertmanager) : undefined,
   targets: targets(alertwire),
+  alertwire_postgres: postgresIngest,
+  alertwire_postgres_replicas: replicaFigures,
+  postgres_targets: postgresIngest ? postgresTargets(alertwire, postgresIngest, notifyPostgres) : undefined,
+  notify_postgres: notifyPostgres,
   templates: templateFigures ?? undefined,
   notify: notifyFigures,
   analysis: analysisFigures,
