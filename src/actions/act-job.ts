@@ -138,6 +138,26 @@ async function actOnce(deps: ActDeps, cache: ActionCache, job: ClaimedJob): Prom
   return finish(deps, p, receiver, outcome, started, job);
 }
 
+/** How long the outcome of an action that ran is retried before its job gives up (a database restart takes seconds). */
+const RECORD_OUTCOME_FOR_MS = 30_000;
+
+/**
+ * Records what an action did, retrying while the store fails: the action has acted, and a job
+ * failed at this point would run it again (a command's journal then refuses, and its real
+ * outcome is lost).
+ */
+async function recordingThroughOutages(record: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + RECORD_OUTCOME_FOR_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await record();
+    } catch (error) {
+      if (Date.now() + delay > deadline) throw error;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 function actionContext(deps: ActDeps, p: ActPayload, receiver: ReceiverRecord): ActionContext {
   return {
     receiver: { id: receiver.id, name: receiver.name },
@@ -167,7 +187,7 @@ async function finish(
 ): Promise<{ result: JobResult; kind?: string; decision: string }> {
   const now = deps.now();
   const retrying = outcome.decision === 'failed' && outcome.transient === true && job !== undefined && job.attempts < job.maxAttempts;
-  await finishExecution(
+  await recordingThroughOutages(() => finishExecution(
     deps.store,
     p.executionId,
     {
@@ -185,7 +205,7 @@ async function finish(
       final: !retrying,
     },
     now,
-  );
+  ));
   if (receiver) await recordTrigger(deps.store, receiver.id, outcome.decision, now);
   const result: JobResult = retrying
     ? { ok: false, error: outcome.reason, retryAt: now + defaultRetryDelay(job?.attempts ?? 1) }

@@ -52,6 +52,10 @@ export const CommandSettingsSchema = Type.Object(
 
 export type CommandSettings = Static<typeof CommandSettingsSchema>;
 
+const INTERRUPTED =
+  'the replica running this command stopped (crash, kill or lost database) before its end was recorded; ' +
+  'not run again, since it may have done its work: rerun the execution if it must run';
+
 /** Why a run was stopped before it ended on its own. */
 type StopCause = 'timeout' | 'resolved' | 'shutdown';
 
@@ -236,10 +240,17 @@ class CommandAction implements Action {
   async run(context: ActionContext): Promise<ActionOutcome> {
     const target = this.settings.argv[0] ?? '';
     if (context.signal.aborted) return { decision: 'failed', reason: 'interrupted by server shutdown', target, transient: true };
+    // A journal entry means this execution started the command once already, on a replica
+    // that stopped before it recorded the end: running it again could do its work twice.
+    if ((await context.journal?.read()) != null) return { decision: 'failed', reason: INTERRUPTED, target };
     const slots = await takeSlots(context, this.settings.max_concurrent ?? 1, this.settings.max_per_fingerprint ?? 1);
     if (typeof slots === 'string') return { decision: 'skipped', reason: slots, target };
     try {
-      return await this.execute(context, target, slots);
+      await context.journal?.write({ startedAt: context.now() });
+      const outcome = await this.execute(context, target, slots);
+      // A command this server stopped itself (shutdown) did not finish its work: it may run again.
+      if (outcome.transient) await context.journal?.write(null);
+      return outcome;
     } finally {
       await slots();
     }

@@ -6,7 +6,7 @@ import { loadOpenAi } from '../lazy-modules.js';
 import { CircuitBreaker } from './breaker.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import { parseAnswer, type LlmAnalysis } from './llm-output.js';
-import { TokenBudget } from './token-budget.js';
+import { TokenBudget, type TokenLedger } from './token-budget.js';
 
 /** What became of the LLM step of one group analysis; the report shows `reason` as is. */
 export type LlmOutcome =
@@ -48,6 +48,7 @@ export class LlmAnalyst {
     registry: Registry,
     private readonly now: () => number,
     env: Readonly<Record<string, string | undefined>> = process.env,
+    ledger?: TokenLedger,
   ) {
     this.clientOptions = config.base_url
       ? {
@@ -59,7 +60,7 @@ export class LlmAnalyst {
       : null;
     this.breaker = new CircuitBreaker(config.breaker_failures, config.breaker_cooldown * 1000);
     this.limit = new ConcurrencyLimit(config.max_concurrency);
-    this.budget = new TokenBudget(config.token_budget_per_hour);
+    this.budget = new TokenBudget(config.token_budget_per_hour, ledger);
     this.tokens = new Counter({ name: 'alertwire_llm_tokens_total', help: 'Tokens used by LLM analyses, by kind (prompt, completion)', labelNames: ['kind'] as const, registers: [registry] });
     this.requests = new Counter({ name: 'alertwire_llm_requests_total', help: 'LLM analyses by outcome', labelNames: ['outcome'] as const, registers: [registry] });
     this.duration = new Histogram({ name: 'alertwire_llm_duration_seconds', help: 'Time per LLM completion', buckets: [0.5, 1, 2, 5, 10, 20, 40], registers: [registry] });
@@ -79,9 +80,9 @@ export class LlmAnalyst {
     if (!options) return { state: 'disabled' };
     const estimate = Math.ceil((prompt.system.length + prompt.user.length) / 4) + this.config.max_output_tokens;
     const now = this.now();
-    if (!this.budget.allows(estimate, now)) {
+    if (!(await this.budget.allows(estimate, now))) {
       this.requests.inc({ outcome: 'budget' });
-      const at = new Date(this.budget.availableAt(estimate, now)).toISOString();
+      const at = new Date(await this.budget.availableAt(estimate, now)).toISOString();
       return { state: 'skipped', reason: `the LLM token budget (${this.budget.limit} tokens per hour) is spent; it allows this analysis again at ${at}` };
     }
     if (!this.breaker.admit(now)) {
@@ -109,7 +110,7 @@ export class LlmAnalyst {
         ],
       });
       const usage = { prompt: completion.usage?.prompt_tokens ?? 0, completion: completion.usage?.completion_tokens ?? 0 };
-      this.account(usage, estimate);
+      await this.account(usage, estimate);
       this.breaker.success();
       this.last = { at: this.now(), reachable: true };
       const parsed = parseAnswer(completion.choices[0]?.message.content ?? '');
@@ -131,10 +132,10 @@ export class LlmAnalyst {
   }
 
   /** Counts what the endpoint reports; an endpoint that reports nothing is charged the estimate. */
-  private account(usage: { prompt: number; completion: number }, estimate: number): void {
+  private async account(usage: { prompt: number; completion: number }, estimate: number): Promise<void> {
     this.tokens.inc({ kind: 'prompt' }, usage.prompt);
     this.tokens.inc({ kind: 'completion' }, usage.completion);
-    this.budget.record(usage.prompt + usage.completion || estimate, this.now());
+    await this.budget.record(usage.prompt + usage.completion || estimate, this.now());
   }
 
   /** `sdk` is null only when the SDK itself failed to load: then no error can be one of its classes. */

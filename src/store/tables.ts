@@ -132,6 +132,12 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface LlmTokenSpendTable {
+  /** Start of the minute, epoch ms. */
+  minute: number;
+  tokens: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   occurrences: OccurrencesTable;
@@ -149,6 +155,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   sessions: SessionsTable;
   settings: SettingsTable;
+  llm_token_spend: LlmTokenSpendTable;
 }
 
 export type AlertRow = Selectable<AlertsTable>;

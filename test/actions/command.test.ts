@@ -236,6 +236,46 @@ describe('command execution', () => {
   });
 });
 
+/** An execution's journal kept in memory, as the act job keeps it in the store. */
+function memoryJournal(initial: unknown = null): { journal: NonNullable<ActionContext['journal']>; value: () => unknown } {
+  let value = initial;
+  return {
+    journal: {
+      read: async () => value,
+      write: async (next) => {
+        value = next;
+      },
+    },
+    value: () => value,
+  };
+}
+
+describe('command across crashes', () => {
+  test('journals its start, so a takeover after a crash does not run the command a second time', async () => {
+    const marker = join(dir, 'ran-once');
+    const argv = ['/bin/sh', '-c', `echo run >> "${marker}"`];
+    const first = memoryJournal();
+    assert.equal((await commandKind.create(settings({ argv }), deps).run(context({ journal: first.journal }))).decision, 'applied');
+    assert.ok(first.value(), 'the start is journaled');
+    // The job of a replica that died mid-run is claimed again with the journal it left.
+    const rerun = await commandKind.create(settings({ argv }), deps).run(context({ journal: first.journal }));
+    assert.equal(rerun.decision, 'failed');
+    assert.equal(rerun.transient, undefined, 'final: retrying would not change the answer');
+    assert.match(rerun.reason, /not run again/);
+    assert.equal(readFileSync(marker, 'utf8'), 'run\n');
+  });
+
+  test('a command this server stopped at shutdown may run again: its journal is cleared', async () => {
+    const controller = new AbortController();
+    const j = memoryJournal();
+    const running = commandKind.create(settings({ argv: ['/bin/sleep', '30'] }), deps).run(context({ signal: controller.signal, journal: j.journal }));
+    await sleep(100);
+    controller.abort();
+    assert.equal((await running).transient, true);
+    assert.equal(j.value(), null);
+  });
+});
+
 /** A command that announces it started, then waits until the test releases it. */
 function gate(name: string): { argv: string[]; started: string; release: () => void } {
   const started = join(dir, `${name}.started`);

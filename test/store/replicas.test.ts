@@ -8,6 +8,8 @@ import { planAnalysis } from '../../src/analysis/analyze-job.js';
 import type { Alert } from '../../src/model/alert.js';
 import { pingStore, type Store } from '../../src/store/database.js';
 import { ingestNotifications, type InboundNotification, type IngestOptions } from '../../src/store/ingest.js';
+import { TokenBudget } from '../../src/analysis/token-budget.js';
+import { StoredTokenLedger } from '../../src/store/llm-spend.js';
 import { POSTGRES_ADMIN_URL, testDatabase, type TestDatabase } from '../support/dialects.js';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30);
@@ -85,6 +87,17 @@ describe('replicas on one PostgreSQL database', () => {
     assert.ok(now);
     await now();
     await other();
+  });
+
+  it('spends one LLM token budget for the deployment, not one per replica', async () => {
+    const onA = new TokenBudget(1000, new StoredTokenLedger(a));
+    const onB = new TokenBudget(1000, new StoredTokenLedger(b));
+    await onA.record(800, T0);
+    assert.equal(await onB.allows(300, T0 + 1000), false);
+    assert.equal(await onB.allows(200, T0 + 1000), true);
+    await onB.record(150, T0 + 2000);
+    assert.equal(await onA.used(T0 + 3000), 950);
+    assert.equal(await onA.allows(100, T0 + 3_600_000 + 60_001), true, 'an hour later the spending has expired');
   });
 
   it('one action per target at a time across replicas', async () => {

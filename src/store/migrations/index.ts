@@ -22,7 +22,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '0005_sessions': sessions(dialect),
     '0006_job_kinds': jobKinds(dialect),
     '0007_delivery_queue': deliveryQueue(dialect),
-    '0008_settings': settings(),
+    '0008_settings': settings(dialect),
   };
 }
 
