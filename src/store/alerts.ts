@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { alertName, type Alert, type AlertStatus } from '../model/alert.js';
+import { opensEpisode } from '../model/episode.js';
 import type { Store } from './database.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { AlertRow, Database, OccurrenceRow } from './tables.js';
@@ -11,7 +12,7 @@ export function receiptKey(source: string, fingerprint: string): string {
 }
 
 export function alertRowFrom(alert: Alert, source: string, previous: AlertRow | undefined, now: number): AlertRow {
-  const newOccurrence = !previous || previous.starts_at !== alert.startsAt;
+  const newOccurrence = opensEpisode(alert, previous);
   return {
     fingerprint: alert.fingerprint,
     alertname: alertName(alert),

@@ -1,6 +1,7 @@
 // What every dialect's ingest shares: the notification and outcome types, the rules that
 // decide what an alert's arrival changes (dedup, episodes, staleness), and the shape of a write.
 import type { Alert } from '../model/alert.js';
+import { continueEpisode, isDuplicate, isStale, opensEpisode } from '../model/episode.js';
 import { alertRowFrom, receiptKey, type OccurrenceUpdate } from './alerts.js';
 import type { NewExecution } from './executions.js';
 import type { JobSpec } from './jobs.js';
@@ -87,23 +88,6 @@ export interface IngestOptions {
   now: () => number;
 }
 
-/**
- * A sender that omits startsAt (a curl, a script) repeats an alert that is still firing: it
- * belongs to the stored episode, as Alertmanager merges it, rather than opening a new one.
- */
-function continueEpisode(alert: Alert, previous: AlertRow | undefined): Alert {
-  if (!alert.startsAtImplied || !previous || previous.status !== 'firing') return alert;
-  return { ...alert, startsAt: previous.starts_at };
-}
-
-/**
- * An episode older than the stored one, or news of the stored episode older than what is
- * stored (replicas applying out of order), only joins the history: it must not roll the alert back.
- */
-function isStale(alert: Alert, at: number, previous: AlertRow): boolean {
-  return alert.startsAt < previous.starts_at || (alert.startsAt === previous.starts_at && at < previous.last_seen);
-}
-
 /** Work accumulated across the notifications of one transaction. */
 export class IngestBatch {
   readonly dirty = new Map<string, AlertRow>();
@@ -128,7 +112,7 @@ export class IngestBatch {
     const alert = continueEpisode(given, previous);
     const key = receiptKey(notification.source, alert.fingerprint);
     const receipt = this.receipts.get(key);
-    if (receipt && this.isDuplicate(receipt, alert, at)) return true;
+    if (receipt && isDuplicate(receipt, alert, at, this.options.dedupWindowMs)) return true;
     const seq = (receipt?.seq ?? 0) + 1;
     const nextReceipt = { source: notification.source, fingerprint: alert.fingerprint, status: alert.status, starts_at: alert.startsAt, last_at: at, seq };
     this.receipts.set(key, nextReceipt);
@@ -141,15 +125,11 @@ export class IngestBatch {
     this.stored.push({
       alert,
       notification,
-      newOccurrence: !previous || previous.starts_at !== alert.startsAt,
+      newOccurrence: opensEpisode(alert, previous),
       previousStatus: previous?.status ?? null,
       receiptSeq: seq,
     });
     return false;
-  }
-
-  private isDuplicate(receipt: ReceiptRow, alert: Alert, at: number): boolean {
-    return receipt.status === alert.status && receipt.starts_at === alert.startsAt && at - receipt.last_at < this.options.dedupWindowMs;
   }
 
   private recordOccurrence(alert: Alert, at: number): void {
