@@ -557,6 +557,8 @@ export interface BenchServer {
   unappliedJobs?(): Promise<number>;
   /** /health's queue_size: jobs due or running and deliveries waiting. */
   queueSize?(): Promise<number | null>;
+  /** Alerts acknowledged and not applied yet (the sum over unfinished ingest jobs). */
+  unappliedAlerts?(): Promise<number | null>;
   /** Called just before the measured window and just after it. */
   beginMeasure?(): Promise<void>;
   endMeasure?(scenario: string): Promise<void>;
@@ -771,6 +773,8 @@ export async function startAlertwire(settings: BenchSettings, dialect: BenchDial
     ...(database ? { databaseCpu: postgresCpuSeconds } : {}),
     unappliedJobs: () => (database ? unappliedJobsPostgres(database.url) : Promise.resolve(unappliedJobsSqlite(join(dataDir, 'alertwire.db')))),
     queueSize: () => healthQueueSize(origin),
+    unappliedAlerts: () =>
+      (database ? unappliedJobsPostgres(database.url, UNAPPLIED_ALERTS_POSTGRES) : Promise.resolve(unappliedJobsSqlite(join(dataDir, 'alertwire.db'), UNAPPLIED_ALERTS_SQLITE))).catch(() => null),
     async beginMeasure() {
       if (sqlProfile) child.kill('SIGUSR2');
       measureStart = performance.now();
@@ -803,23 +807,25 @@ export async function startAlertwire(settings: BenchSettings, dialect: BenchDial
 }
 
 const UNAPPLIED = "select count(*) as n from jobs where kind = 'ingest' and state in ('pending', 'running')";
+const UNAPPLIED_ALERTS_POSTGRES = "select coalesce(sum((payload::json->>'alerts')::int), 0) as n from jobs where kind = 'ingest' and state in ('pending', 'running')";
+const UNAPPLIED_ALERTS_SQLITE = "select coalesce(sum(json_extract(payload, '$.alerts')), 0) as n from jobs where kind = 'ingest' and state in ('pending', 'running')";
 
-async function unappliedJobsPostgres(url: string): Promise<number> {
+async function unappliedJobsPostgres(url: string, text = UNAPPLIED): Promise<number> {
   const pg = createRequire(join(ROOT, 'package.json'))('pg') as typeof import('pg');
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
-    return Number((await client.query<{ n: string }>(UNAPPLIED)).rows[0]?.n ?? 0);
+    return Number((await client.query<{ n: string }>(text)).rows[0]?.n ?? 0);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-function unappliedJobsSqlite(file: string): number {
+function unappliedJobsSqlite(file: string, text = UNAPPLIED): number {
   const Database = createRequire(join(ROOT, 'package.json'))('better-sqlite3') as typeof import('better-sqlite3');
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return Number((db.prepare(UNAPPLIED).get() as { n: number }).n);
+    return Number((db.prepare(text).get() as { n: number }).n);
   } finally {
     db.close();
   }
@@ -1077,6 +1083,7 @@ export async function runScenarios(
     let db0: number | null = null;
     let db1: number | null = null;
     let queueMax: number | null = null;
+    let unappliedMax: number | null = null;
     let drain: Record<string, number | null> = {};
     let peakAtLoadEnd: number | null = null;
     try {
@@ -1085,8 +1092,10 @@ export async function runScenarios(
         if (settings.warmupS > 0) count(await nodeFixedRate({ ...rateSpec, durationS: settings.warmupS }));
         await server.beginMeasure?.();
         [cpu0, db0] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
-        const sampled = await maxWhile(nodeFixedRate(rateSpec), () => server.queueSize?.() ?? Promise.resolve(null));
-        result = sampled.result;
+        const unapplied = maxWhile(nodeFixedRate(rateSpec), () => server.unappliedAlerts?.() ?? Promise.resolve(null));
+        const sampled = await maxWhile(unapplied, () => server.queueSize?.() ?? Promise.resolve(null));
+        result = sampled.result.result;
+        unappliedMax = sampled.result.max;
         queueMax = sampled.max;
         [cpu1, db1] = [cpuSeconds(server.pid), server.databaseCpu?.() ?? null];
         await server.endMeasure?.(`${label}-${scenario}`);
@@ -1126,6 +1135,7 @@ export async function runScenarios(
         : { database_cpu_s: round(dbCpu), database_cpu_us_per_alert: answered === 0 ? null : round((dbCpu * 1e6) / (answered * batch), 1) }),
       acknowledged_alerts: acknowledged,
       ...(queueMax === null ? {} : { queue_size_max: queueMax }),
+      ...(unappliedMax === null ? {} : { unapplied_alerts_max: unappliedMax }),
       ...drain,
       loadavg_1m: round(loadavg()[0] ?? 0),
       ...stored,
@@ -1133,7 +1143,7 @@ export async function runScenarios(
     const r = results[scenario];
     log(
       `${label} ${scenario}: ${r.requests_per_s} req/s, ${r.alerts_per_s} alerts/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-        `errors ${r.errors}, applied within ${r.applied_within_s} s, queue empty within ${r.queue_empty_within_s} s${r.queue_size_max !== undefined ? ` (max ${r.queue_size_max})` : ''}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
+        `errors ${r.errors}, applied within ${r.applied_within_s} s, queue empty within ${r.queue_empty_within_s} s${r.queue_size_max !== undefined ? ` (max ${r.queue_size_max}, alerts waiting to be applied at most ${r.unapplied_alerts_max})` : ''}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
     );
   }
   return results;

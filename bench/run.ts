@@ -145,7 +145,8 @@ function postgresTargets(sqlite: Record<string, ScenarioResult>, pg: Record<stri
     single_vs_sqlite: goal(ratio(single, sqliteSingle), 0.6, true),
     batch100_alerts_per_s: goal(pg.batch100?.alerts_per_s, 50_000, true),
     rate1000_p99_ms: goal(pg.rate1000?.p99_ms, 25, false),
-    rate1000_queue_size_max: goal(pg.rate1000?.queue_size_max as number | undefined, 1000, false),
+    // "Under one second's worth of work": fewer alerts waiting to be applied than arrive in a second.
+    rate1000_unapplied_alerts_max: goal(pg.rate1000?.unapplied_alerts_max as number | undefined, 1000, false),
     storm_applied_within_s: goal(pg.single?.applied_within_s as number | undefined, 10, false),
     deliveries_per_s: goal(throughput, 2000, true),
   };
