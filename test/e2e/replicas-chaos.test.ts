@@ -210,7 +210,8 @@ describe('two replicas on PostgreSQL under kill -9 and a database restart', () =
       '    kind: command',
       `    token: ${HOOK_TOKEN}`,
       '    action:',
-      `      argv: [/bin/sh, -c, 'cat >> "$0"; echo >> "$0"', ${JSON.stringify(commandLog)}]`,
+      // One write per run (O_APPEND): two commands running at once must not interleave their lines.
+      `      argv: [/bin/sh, -c, 'line=$(cat); printf "%s\\n" "$line" >> "$0"', ${JSON.stringify(commandLog)}]`,
       '      max_concurrent: 0',
       '      max_per_fingerprint: 0',
       '',
