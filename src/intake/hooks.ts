@@ -103,6 +103,11 @@ export function executionAnswer(e: ExecutionRow) {
   };
 }
 
+/** 503 makes Alertmanager retry; nothing was stored, so nothing runs twice. */
+function storageUnavailable(): HttpError {
+  return new HttpError(503, 'Storage unavailable; nothing was run, retry later', { 'Retry-After': '5' });
+}
+
 async function awaitExecution(store: Store, id: string, timeoutMs: number): Promise<ExecutionRow | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -130,7 +135,10 @@ export async function hookRoutes(app: FastifyInstance, deps: HookDeps): Promise<
       },
     },
     async (request, reply) => {
-      const receiver = await getReceiver(deps.store, request.params.id);
+      const receiver = await getReceiver(deps.store, request.params.id).catch((error: unknown) => {
+        request.log.error({ err: error }, 'reading a receiver failed');
+        throw storageUnavailable();
+      });
       if (!receiver) throw new HttpError(404, `no receiver with id "${request.params.id}"`);
       const settings = receiver.settings as unknown as ReceiverSettings;
       const raw = request.rawBody ?? '';
@@ -178,11 +186,14 @@ async function handleTrigger(
     await deps.committer.submit(notification);
   } catch (error) {
     request.log.error({ err: error }, 'storing a hook notification failed');
-    throw new HttpError(503, 'Storage unavailable; nothing was run, retry later', { 'Retry-After': '5' });
+    throw storageUnavailable();
   }
   if (!plan.act) return { status: 200, body: { decision: 'skipped', reason: plan.reason, target: null, from: null, to: null, cooldownUntil: null, executionId: null } };
   if (!executionId) return duplicateAnswer(deps, receiver.id, hash);
-  const execution = await awaitExecution(deps.store, executionId, deps.answerTimeoutMs);
+  // Stored and queued: if the store fails now, the retry this 503 asks for is answered from the first execution.
+  const execution = await awaitExecution(deps.store, executionId, deps.answerTimeoutMs).catch(() => {
+    throw new HttpError(503, 'Storage unavailable while waiting for the action; retry to learn its outcome', { 'Retry-After': '5' });
+  });
   if (!execution) throw new HttpError(500, 'the execution record vanished');
   return { status: answerStatus(execution), body: executionAnswer(execution) };
 }
