@@ -5,13 +5,13 @@ import { Type } from '@sinclair/typebox';
 import { ACT, type ActPayload } from '../actions/act-job.js';
 import { HttpError } from '../intake/errors.js';
 import type { Store } from '../store/database.js';
-import { getExecution, insertExecutions, listExecutions } from '../store/executions.js';
-import { enqueueJobs } from '../store/jobs.js';
+import { executionDetails, getExecution, listExecutions, queueExecution } from '../store/executions.js';
 import type { ExecutionRow } from '../store/tables.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function executionJson(e: ExecutionRow) {
+  const details = executionDetails(e);
   return {
     id: e.id,
     receiverId: e.receiver_id,
@@ -30,9 +30,9 @@ export function executionJson(e: ExecutionRow) {
     error: e.error,
     durationMs: e.duration_ms,
     attempts: e.attempts,
-    fingerprints: JSON.parse(e.fingerprints) as string[],
-    request: JSON.parse(e.request) as unknown,
-    matchedConditions: JSON.parse(e.matched) as unknown,
+    fingerprints: details.fingerprints,
+    request: details.request,
+    matchedConditions: details.matched,
     rerunOf: e.rerun_of,
     createdAt: iso(e.created_at),
     finishedAt: iso(e.finished_at),
@@ -75,29 +75,27 @@ export async function executionApiRoutes(app: FastifyInstance, deps: { store: St
     const now = deps.now();
     const jobKey = `${ACT}:rerun:${original.id}:${randomBytes(8).toString('hex')}`;
     const id = `exe_${createHash('sha256').update(jobKey).digest('base64url').slice(0, 20)}`;
-    const payload: ActPayload = { ...(JSON.parse(original.payload) as ActPayload), executionId: id };
-    await deps.store.db.transaction().execute(async (trx) => {
-      await insertExecutions(
-        trx,
-        [
-          {
-            id,
-            receiverId: original.receiver_id,
-            kind: original.kind,
-            jobKey,
-            alertsHash: original.alerts_hash,
-            trigger: original.trigger === 'resolved' ? 'resolved' : 'firing',
-            fingerprints: JSON.parse(original.fingerprints) as string[],
-            request: { rerunOf: original.id, by: 'api' },
-            matched: JSON.parse(original.matched) as unknown,
-            payload,
-            rerunOf: original.id,
-          },
-        ],
-        now,
-      );
-      await enqueueJobs(trx, [{ kind: ACT, idempotencyKey: jobKey, payload }], now, 5);
-    });
+    const details = executionDetails(original);
+    const payload: ActPayload = { ...(details.payload as ActPayload), executionId: id };
+    await queueExecution(
+      deps.store,
+      {
+        id,
+        receiverId: original.receiver_id,
+        kind: original.kind,
+        jobKey,
+        alertsHash: original.alerts_hash,
+        trigger: original.trigger === 'resolved' ? 'resolved' : 'firing',
+        fingerprints: details.fingerprints,
+        request: { rerunOf: original.id, by: 'api' },
+        matched: details.matched,
+        payload,
+        rerunOf: original.id,
+      },
+      { kind: ACT, idempotencyKey: jobKey, payload },
+      5,
+      now,
+    );
     deps.wake();
     const created = await getExecution(deps.store, id);
     if (!created) throw new HttpError(500, 'the rerun was not recorded');

@@ -1,12 +1,10 @@
-import type { Transaction } from 'kysely';
 import type { JobKind, JobResult } from '../jobs/runner.js';
-import { createGroupIfAbsent, loadGroupForUpdate, upsertGroupAlerts } from '../store/contact-points.js';
 import type { Store } from '../store/database.js';
-import { insertDeliveries, insertDeliveriesSqlite, type DeliveryRow } from '../store/deliveries.js';
+import type { DeliveryRow } from '../store/deliveries.js';
 import type { StoredAlert } from '../store/ingest.js';
-import { announceJobs, completeJobs, completeJobsSqlite, enqueueJobs, enqueueJobsSqlite, type ClaimedJob, type JobSpec } from '../store/jobs.js';
-import type { Database } from '../store/tables.js';
+import type { ClaimedJob, JobSpec } from '../store/jobs.js';
 import { orderedKey } from '../store/ordered-key.js';
+import { commitRoutePlan, type RoutePlan as StoredRoutePlan } from '../store/route-plan.js';
 import { flushJob } from './flush-job.js';
 import { groupLabelsOf } from './grouping.js';
 import { messagesFor } from './messages.js';
@@ -91,51 +89,18 @@ function routeOne(plan: RoutePlan, cp: LoadedContactPoint, p: RoutePayload, now:
   plan.deliveries.push(...messagesFor(cp, outbound, { key: p.key, at: p.receivedAt }, now));
 }
 
-/** Feeds grouped alerts into their groups; a new group gets its first flush after group_wait. */
-async function applyGroups(trx: Transaction<Database>, store: Store, groups: Iterable<GroupAddition>, now: number): Promise<JobSpec[]> {
-  const flushes: JobSpec[] = [];
-  // A fixed order of locks, so two routing transactions never wait on each other in a cycle.
-  const ordered = [...groups].sort((a, b) => (a.cp.id + a.groupKey < b.cp.id + b.groupKey ? -1 : 1));
-  for (const g of ordered) {
-    const grouping = g.cp.settings.grouping;
-    if (!grouping) continue;
-    const flushAt = now + grouping.groupWait * 1000;
-    const created = await createGroupIfAbsent(trx, {
-      contact_point_id: g.cp.id,
-      group_key: g.groupKey,
-      group_labels: JSON.stringify(g.groupLabels),
-      seq: 1,
-      created_at: now,
-      next_flush_at: flushAt,
-      last_sent_at: null,
-      last_firing: '[]',
-      last_resolved: '[]',
-    });
-    if (created) flushes.push(flushJob(g.cp.id, g.groupKey, 1, flushAt));
-    else await loadGroupForUpdate(trx, store, g.cp.id, g.groupKey);
-    await upsertGroupAlerts(
-      trx,
-      [...g.alerts.values()].map((a) => ({ contact_point_id: g.cp.id, group_key: g.groupKey, fingerprint: a.fingerprint, alert: JSON.stringify(a), updated_at: now })),
-    );
-  }
-  return flushes;
-}
-
-/**
- * The batch's writes, in one transaction. On SQLite the row-by-row work goes through prepared
- * statements on the connection the transaction holds: building it through Kysely cost more than
- * SQLite's own work.
- */
-async function writeRoutePlan(trx: Transaction<Database>, store: Store, jobs: readonly ClaimedJob[], plan: RoutePlan, now: number): Promise<void> {
-  const raw = store.sqlite;
-  const completed = raw ? completeJobsSqlite(raw, jobs, now) : await completeJobs(trx, jobs, now);
-  if (completed < jobs.length) throw new Error('lease lost while routing; another worker reruns it');
-  if (raw) insertDeliveriesSqlite(raw, plan.deliveries);
-  else await insertDeliveries(trx, plan.deliveries);
-  const flushes = await applyGroups(trx, store, plan.groups.values(), now);
-  if (raw) enqueueJobsSqlite(raw, flushes, now, 1);
-  else await enqueueJobs(trx, flushes, now, 1);
-  if (flushes.length > 0) await announceJobs(trx, store);
+/** The plan in the store's terms: each group's alerts encoded, its first flush after group_wait. */
+function storedPlan(plan: RoutePlan, now: number): StoredRoutePlan {
+  return {
+    deliveries: plan.deliveries,
+    groups: [...plan.groups.values()].map((g) => ({
+      contactPointId: g.cp.id,
+      groupKey: g.groupKey,
+      groupLabels: g.groupLabels,
+      firstFlushAt: now + (g.cp.settings.grouping?.groupWait ?? 0) * 1000,
+      alerts: new Map([...g.alerts].map(([fingerprint, a]) => [fingerprint, JSON.stringify(a)])),
+    })),
+  };
 }
 
 export interface RouteDeps {
@@ -165,8 +130,7 @@ export function routeJobKind(deps: RouteDeps): JobKind {
         for (const cp of contactPoints) routeOne(plan, cp, job.payload, now);
       }
       if (plan.deliveries.length === 0 && plan.groups.size === 0) return jobs.map(() => ({ ok: true }));
-      // Lost to a power cut, routing is lost with the route jobs' completion, and runs again.
-      await deps.store.relaxed((db) => db.transaction().execute((trx) => writeRoutePlan(trx, deps.store, jobs, plan, now)));
+      await commitRoutePlan(deps.store, jobs, storedPlan(plan, now), (cpId, groupKey, runAt) => flushJob(cpId, groupKey, 1, runAt), now);
       deps.wake();
       return jobs.map(() => ({ ok: true, completed: true }));
     },

@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
 import type { Trx } from './alerts.js';
+import { enqueueJobs, type JobSpec } from './jobs.js';
 import type { ExecutionRow } from './tables.js';
 
 export type ExecutionState = 'queued' | 'running' | 'done';
@@ -77,6 +78,34 @@ export function insertExecutionsQuery(trx: Trx | Store['db'], executions: readon
       })),
     )
     .onConflict((oc) => oc.column('job_key').doNothing());
+}
+
+/** The JSON columns of an execution, decoded: what a caller reads instead of parsing them itself. */
+export interface ExecutionDetails {
+  fingerprints: string[];
+  request: unknown;
+  matched: unknown;
+  payload: unknown;
+}
+
+export function executionDetails(row: ExecutionRow): ExecutionDetails {
+  return {
+    fingerprints: JSON.parse(row.fingerprints) as string[],
+    request: JSON.parse(row.request) as unknown,
+    matched: JSON.parse(row.matched) as unknown,
+    payload: JSON.parse(row.payload) as unknown,
+  };
+}
+
+/**
+ * Records an execution and queues the job that runs it, in one transaction: an execution is
+ * never shown as queued without its job, nor a job run without its record.
+ */
+export async function queueExecution(store: Store, execution: NewExecution, job: JobSpec, maxAttempts: number, now: number): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    await insertExecutions(trx, [execution], now);
+    await enqueueJobs(trx, [job], now, maxAttempts);
+  });
 }
 
 export async function markExecutionRunning(store: Store, id: string): Promise<void> {
