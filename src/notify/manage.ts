@@ -1,16 +1,17 @@
 import {
-  deleteContactPointRow,
+  deleteContactPoint,
   findContactPointByName,
   getContactPointRow,
   insertContactPointRow,
   listContactPointRows,
-  updateContactPointRow,
+  requeueDelivery,
+  requeueFailedDeliveries,
+  saveContactPoint,
   syncProvisioned,
   type ContactPointRow,
 } from '../store/contact-points.js';
 import { loadUndici } from '../lazy-modules.js';
 import type { Store } from '../store/database.js';
-import { dropQueued, requeueFailedSince, requeueOne, resumePaused } from '../store/deliveries.js';
 import type { SecretBox } from '../store/secrets.js';
 import { idFromName, withDefaults, type ContactPointInput, type ContactPointPatch, type ContactPointSettings } from './contact-point.js';
 import { ContactPointRegistry, sealSettings, type LoadedContactPoint } from './registry.js';
@@ -112,22 +113,19 @@ export class ContactPointManager {
 
   async remove(id: string): Promise<void> {
     const current = await this.editable(id);
-    await this.deps.store.db.transaction().execute(async (trx) => {
-      await dropQueued(trx, current.id, this.deps.now());
-      await deleteContactPointRow(trx, current.id);
-    });
+    await deleteContactPoint(this.deps.store, current.id, this.deps.now());
     this.deps.forget(id);
   }
 
   /** Requeues every delivery of this contact point that failed since `since`; returns how many. */
   async recover(id: string, since: number): Promise<number> {
     await this.get(id);
-    return this.requeue((trx, now) => requeueFailedSince(trx, id, since, now));
+    return this.woken(await requeueFailedDeliveries(this.deps.store, id, since, this.deps.now()));
   }
 
   /** Sends a delivery again (same webhook-id, same body), whatever its state; false if unknown. */
   async redeliver(deliveryId: string): Promise<boolean> {
-    return (await this.requeue((trx, now) => requeueOne(trx, deliveryId, now))) > 0;
+    return this.woken(await requeueDelivery(this.deps.store, deliveryId, this.deps.now())) > 0;
   }
 
   /** Makes the provisioned contact points those of the configuration file. */
@@ -185,26 +183,17 @@ export class ContactPointManager {
     const now = Math.max(this.deps.now(), current.updatedAt + 1);
     const row = this.row(current.id, settings, enabled, false, current.createdAt, now);
     if (!enabled) row.disabled_reason = current.enabled ? null : current.disabledReason;
-    let requeued = 0;
-    await this.deps.store.db.transaction().execute(async (trx) => {
-      const { id: _id, created_at: _c, ...changes } = row;
-      await updateContactPointRow(trx, current.id, changes);
-      if (drop) await dropQueued(trx, current.id, now);
-      if (enabled && !drop) {
-        requeued = await resumePaused(trx, current.id, now);
-      }
-    });
+    const { id: _id, created_at: _c, ...changes } = row;
+    const requeued = await saveContactPoint(this.deps.store, current.id, changes, drop ? 'drop' : enabled ? 'resume' : 'keep', now);
     this.deps.forget(current.id);
-    if (requeued > 0) this.deps.wake();
+    this.woken(requeued);
     return this.deps.registry.load(row);
   }
 
-  private async requeue(
-    select: (trx: Parameters<typeof resumePaused>[0], now: number) => ReturnType<typeof resumePaused>,
-  ): Promise<number> {
-    const now = this.deps.now();
-    const count = await this.deps.store.db.transaction().execute((trx) => select(trx, now));
-    if (count > 0) this.deps.wake();
-    return count;
+  /** Deliveries were queued again: the delivery worker takes them now rather than at its next poll. */
+  private woken(requeued: number): number {
+    if (requeued > 0) this.deps.wake();
+    return requeued;
   }
+
 }

@@ -1,5 +1,6 @@
 import { Transaction, type Selectable } from 'kysely';
 import type { Store } from './database.js';
+import { dropQueued, requeueFailedSince, requeueOne, resumePaused } from './deliveries.js';
 import type { Database } from './tables.js';
 
 /** Contact points and their grouping state. `config` holds JSON whose secrets are sealed. */
@@ -79,6 +80,43 @@ export async function deleteContactPointRow(trx: AnyTrx, id: string): Promise<bo
   await t.deleteFrom('notify_groups').where('contact_point_id', '=', id).execute();
   const r = await t.deleteFrom('contact_points').where('id', '=', id).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
+}
+
+/** Deletes a contact point, its groups, and drops what waits to be delivered to it, in one transaction. */
+export async function deleteContactPoint(store: Store, id: string, now: number): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    await dropQueued(trx, id, now);
+    await deleteContactPointRow(trx, id);
+  });
+}
+
+/**
+ * Writes a contact point's new settings, and in the same transaction drops what waits for it
+ * (`queued: 'drop'`) or, when it is enabled, sends again what waited paused (`'resume'`).
+ * Returns how many deliveries were resumed.
+ */
+export async function saveContactPoint(
+  store: Store,
+  id: string,
+  changes: Partial<Omit<ContactPointRow, 'id' | 'created_at'>>,
+  queued: 'drop' | 'resume' | 'keep',
+  now: number,
+): Promise<number> {
+  return store.db.transaction().execute(async (trx) => {
+    await updateContactPointRow(trx, id, changes);
+    if (queued === 'drop') await dropQueued(trx, id, now);
+    return queued === 'resume' ? resumePaused(trx, id, now) : 0;
+  });
+}
+
+/** Queues again the failed deliveries of a contact point since `since`; returns how many. */
+export function requeueFailedDeliveries(store: Store, contactPointId: string, since: number, now: number): Promise<number> {
+  return store.db.transaction().execute((trx) => requeueFailedSince(trx, contactPointId, since, now));
+}
+
+/** Queues one delivery again (same webhook-id, same body), whatever its state; 0 when unknown. */
+export function requeueDelivery(store: Store, deliveryId: string, now: number): Promise<number> {
+  return store.db.transaction().execute((trx) => requeueOne(trx, deliveryId, now));
 }
 
 /**
