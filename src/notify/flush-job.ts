@@ -1,13 +1,9 @@
-import type { Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { JobKind, JobResult } from '../jobs/runner.js';
-import { deleteGroup, loadGroupAlerts, loadGroupForUpdate, removeGroupAlerts, updateGroup, type NotifyGroupRow } from '../store/contact-points.js';
 import type { Store } from '../store/database.js';
-import { insertDeliveries } from '../store/deliveries.js';
-import { completeJobs } from '../store/jobs.js';
-import { announceJobs, enqueueJobs, type ClaimedJob, type JobSpec } from '../store/jobs.js';
-import type { Database } from '../store/tables.js';
-import { needsUpdate, partition, type LastSent } from './grouping.js';
+import { flushGroupInStore, type FlushableGroup, type FlushDecision } from '../store/group-flush.js';
+import type { ClaimedJob, JobSpec } from '../store/jobs.js';
+import { needsUpdate, partition } from './grouping.js';
 import { messagesFor } from './messages.js';
 import { outboundFor, type SnapshotAlert } from './outbound.js';
 import type { ContactPointRegistry, LoadedContactPoint } from './registry.js';
@@ -31,43 +27,25 @@ export function flushJob(contactPointId: string, groupKey: string, seq: number, 
   return { kind: FLUSH, idempotencyKey: `flush:${randomUUID()}`, payload: { contactPointId, groupKey, seq } satisfies FlushPayload, runAt, maxAttempts: 1000 };
 }
 
-function lastSent(group: NotifyGroupRow): LastSent | null {
-  if (group.last_sent_at === null) return null;
-  return { at: group.last_sent_at, firing: JSON.parse(group.last_firing) as string[], resolved: JSON.parse(group.last_resolved) as string[] };
-}
-
 /**
  * One tick of an aggregation group: notify if Alertmanager would (new firing alerts, newly
  * resolved ones, or repeat_interval), forget the resolved alerts, and schedule the next tick
- * after group_interval while anything is left. Runs in the caller's transaction.
+ * after group_interval while anything is left.
  */
-async function flushGroup(trx: Transaction<Database>, cp: LoadedContactPoint, group: NotifyGroupRow, jobId: number, now: number): Promise<JobSpec[]> {
-  const grouping = cp.settings.grouping;
-  const alerts = (await loadGroupAlerts(trx, cp.id, group.group_key)).map((a) => JSON.parse(a) as SnapshotAlert);
-  const { firing, resolved } = partition(alerts);
-  const jobs: JobSpec[] = [];
-  const repeatMs = (grouping?.repeatInterval ?? 14400) * 1000;
-  const send = needsUpdate(lastSent(group), firing, resolved, cp.settings.sendResolved, repeatMs, now);
-  if (send) {
-    const toSend = cp.settings.sendResolved ? alerts : alerts.filter((a) => a.status === 'firing');
-    if (toSend.length > 0) {
-      const outbound = outboundFor(cp.settings.name, toSend, JSON.parse(group.group_labels) as Record<string, string>, undefined);
-      await insertDeliveries(trx, messagesFor(cp, outbound, { key: `group:${group.group_key}:${jobId}`, at: now }, now));
-    }
-  }
-  await removeGroupAlerts(trx, cp.id, group.group_key, resolved);
-  if (firing.length === 0) {
-    await deleteGroup(trx, cp.id, group.group_key);
-    return jobs;
-  }
-  const next = now + (grouping?.groupInterval ?? 300) * 1000;
-  await updateGroup(trx, cp.id, group.group_key, {
-    seq: group.seq + 1,
-    next_flush_at: next,
-    ...(send ? { last_sent_at: now, last_firing: JSON.stringify(firing), last_resolved: JSON.stringify(resolved) } : {}),
-  });
-  jobs.push(flushJob(cp.id, group.group_key, group.seq + 1, next));
-  return jobs;
+function decideFlush(cp: LoadedContactPoint | undefined, group: { contactPointId: string; groupKey: string }, jobId: number, now: number) {
+  return (g: FlushableGroup): FlushDecision => {
+    const grouping = cp?.settings.grouping;
+    if (!cp || !grouping) return null;
+    const alerts = g.alerts as SnapshotAlert[];
+    const { firing, resolved } = partition(alerts);
+    const send = needsUpdate(g.lastSent, firing, resolved, cp.settings.sendResolved, grouping.repeatInterval * 1000, now);
+    const toSend = send ? (cp.settings.sendResolved ? alerts : alerts.filter((a) => a.status === 'firing')) : [];
+    const deliveries =
+      toSend.length > 0 ? messagesFor(cp, outboundFor(cp.settings.name, toSend, g.groupLabels, undefined), { key: `group:${group.groupKey}:${jobId}`, at: now }, now) : [];
+    if (firing.length === 0) return { deliveries, remove: resolved, next: null };
+    const at = now + grouping.groupInterval * 1000;
+    return { deliveries, remove: resolved, next: { at, job: flushJob(group.contactPointId, group.groupKey, g.seq + 1, at), sent: send ? { firing, resolved } : null } };
+  };
 }
 
 export interface FlushDeps {
@@ -96,19 +74,8 @@ async function runOne(deps: FlushDeps, job: ClaimedJob, contactPoints: Map<strin
   if (!isFlushPayload(job.payload)) return { ok: false, error: 'malformed flush payload', retryAt: null };
   const p = job.payload;
   const now = deps.now();
-  await deps.store.relaxed((db) => db.transaction().execute(async (trx) => {
-    if ((await completeJobs(trx, [job], now)) === 0) return;
-    const group = await loadGroupForUpdate(trx, deps.store, p.contactPointId, p.groupKey);
-    if (!group || group.seq !== p.seq) return;
-    const cp = contactPoints.get(p.contactPointId);
-    if (!cp || !cp.settings.grouping) {
-      await deleteGroup(trx, p.contactPointId, p.groupKey);
-      return;
-    }
-    const jobs = await flushGroup(trx, cp, group, job.id, now);
-    await enqueueJobs(trx, jobs, now, 1);
-    if (jobs.length > 0) await announceJobs(trx, deps.store);
-  }));
-  // Done in the transaction above, or already taken from us (then not ours to mark).
+  const group = { contactPointId: p.contactPointId, groupKey: p.groupKey, seq: p.seq };
+  await flushGroupInStore(deps.store, job, group, decideFlush(contactPoints.get(p.contactPointId), group, job.id, now), now);
+  // Done in the store's transaction, or already taken from us (then not ours to mark).
   return { ok: true, completed: true };
 }
