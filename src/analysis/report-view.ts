@@ -1,4 +1,4 @@
-import { getAlert, listOccurrences } from '../store/alerts.js';
+import { alertDetails, getAlert, listOccurrences } from '../store/alerts.js';
 import type { Store } from '../store/database.js';
 import { hasUnappliedNotifications } from '../store/ingest.js';
 import { getAnalyses, listReports, type AnalysisRow, type ReportListRow, type ReportWithAnalysis } from '../store/reports.js';
@@ -103,9 +103,7 @@ export async function loadReportView(store: Store, fingerprint: string): Promise
   if (!alert) return null;
   const [occurrences, reports] = await Promise.all([listOccurrences(store, fingerprint, 100), listReports(store, fingerprint, 50)]);
   const analyses = await getAnalyses(store, reports.map((r) => r.analysis_id).filter((id): id is string => id !== null));
-  const labels = JSON.parse(alert.labels) as Record<string, string>;
-  const annotations = JSON.parse(alert.annotations) as Record<string, string>;
-  const extra = JSON.parse(alert.extra) as Record<string, string | undefined>;
+  const { labels, annotations, extra } = alertDetails(alert);
   const views = reports.map((r) => analysisView(r, analyses));
   const currentIndex = reports.findIndex((r) => r.starts_at === alert.starts_at);
   const current = views[currentIndex] ?? null;
@@ -177,8 +175,7 @@ function analysisView(row: ReportWithAnalysis, analyses: Map<string, AnalysisRow
 
 /** One line of a report list, shared by the /reports page and the JSON API. Times are epoch ms. */
 export function reportListItem(row: ReportListRow) {
-  const labels = JSON.parse(row.labels) as Record<string, string>;
-  const annotations = JSON.parse(row.annotations) as Record<string, string>;
+  const { labels, annotations } = alertDetails(row);
   return {
     fingerprint: row.fingerprint,
     alertName: row.alertname,

@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { HttpError } from '../intake/errors.js';
 import { LabelMatcher, parseMatcher, type Condition } from '../model/matchers.js';
 import type { Store } from '../store/database.js';
-import { alertsSeenSince, ALERT_SORTS, deliveriesForAlert, getAlert, listAlertRows, type AlertSort } from '../store/alerts.js';
+import { alertDetails, alertsSeenSince, ALERT_SORTS, deliveriesForAlert, getAlert, listAlertRows, type AlertSort } from '../store/alerts.js';
 import type { AlertRow } from '../store/tables.js';
 
 export interface AlertApiDeps {
@@ -22,7 +22,7 @@ const SCAN_LIMIT = 5000;
 
 /** An alert as the console lists it. */
 export function alertJson(row: AlertRow, reportUrl: string) {
-  const labels = JSON.parse(row.labels) as Record<string, string>;
+  const { labels, annotations } = alertDetails(row);
   return {
     fingerprint: row.fingerprint,
     alertname: row.alertname,
@@ -30,7 +30,7 @@ export function alertJson(row: AlertRow, reportUrl: string) {
     severity: labels.severity ?? null,
     status: row.status,
     labels,
-    annotations: JSON.parse(row.annotations) as Record<string, string>,
+    annotations,
     startsAt: iso(row.starts_at),
     endsAt: iso(row.ends_at),
     source: row.source,
@@ -80,7 +80,7 @@ async function listAlerts(deps: AlertApiDeps, q: ListQuery) {
     direction: q.order ?? 'desc',
     limit: matcher ? SCAN_LIMIT : limit,
   });
-  const kept = matcher ? rows.filter((r) => matcher.matches(JSON.parse(r.labels) as Record<string, string>)) : rows;
+  const kept = matcher ? rows.filter((r) => matcher.matches(alertDetails(r).labels)) : rows;
   return {
     alerts: kept.slice(0, limit).map((r) => alertJson(r, deps.reportUrl(r.fingerprint))),
     truncated: kept.length > limit || (matcher !== null && rows.length === SCAN_LIMIT),

@@ -35,6 +35,21 @@ export function alertRowFrom(alert: Alert, source: string, previous: AlertRow | 
   };
 }
 
+/** The JSON columns of a stored alert, decoded: callers read these instead of parsing columns. */
+export interface AlertDetails {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  extra: Record<string, string | undefined>;
+}
+
+export function alertDetails(row: Pick<AlertRow, 'labels' | 'annotations'> & Partial<Pick<AlertRow, 'extra'>>): AlertDetails {
+  return {
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    annotations: JSON.parse(row.annotations) as Record<string, string>,
+    extra: row.extra === undefined ? {} : (JSON.parse(row.extra) as Record<string, string | undefined>),
+  };
+}
+
 /** One firing episode's receipts within a write, merged before they reach the table. */
 export interface OccurrenceUpdate {
   fingerprint: string;
