@@ -1143,7 +1143,7 @@ export async function runScenarios(
     const r = results[scenario];
     log(
       `${label} ${scenario}: ${r.requests_per_s} req/s, ${r.alerts_per_s} alerts/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ` +
-        `errors ${r.errors}, applied within ${r.applied_within_s} s, queue empty within ${r.queue_empty_within_s} s${r.queue_size_max !== undefined ? ` (max ${r.queue_size_max}, alerts waiting to be applied at most ${r.unapplied_alerts_max})` : ''}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
+        `errors ${r.errors}${r.applied_within_s !== undefined ? `, applied within ${r.applied_within_s} s, queue empty within ${r.queue_empty_within_s} s` : ''}${r.queue_size_max !== undefined ? ` (max ${r.queue_size_max}, alerts waiting to be applied at most ${r.unapplied_alerts_max})` : ''}, server CPU ${r.server_cpu_us_per_alert} µs/alert${r.database_cpu_us_per_alert !== undefined ? `, PostgreSQL CPU ${r.database_cpu_us_per_alert} µs/alert` : ''}, peak RSS ${peak} MB, load ${r.loadavg_1m}${stored.stored_alerts !== undefined ? `, stored ${stored.stored_notified_alerts}/${acknowledged} acknowledged alerts (${stored.stored_alerts} applied), jobs unfinished ${stored.jobs_unfinished}` : ''}`,
     );
   }
   return results;
