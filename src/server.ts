@@ -180,6 +180,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sqliteCacheMib: config.database.sqlite_cache_mib,
     sqliteWalAutocheckpoint: config.database.sqlite_wal_autocheckpoint,
     poolSize: config.database.pool_size,
+    onListenError: (error) => log.warn({ err: error }, 'LISTEN for other replicas\' jobs failed; polling until it works again'),
   });
   const metrics = new Metrics(store);
   const secrets = SecretBox.load(config.data_dir, process.env.ALERTWIRE_SECRET_KEY);

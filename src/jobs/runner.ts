@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Log } from '../observability/log.js';
-import type pg from 'pg';
 import type { Store } from '../store/database.js';
 import type { Worker } from './pool.js';
 import { ClaimBackoff } from './claim-backoff.js';
@@ -50,8 +49,6 @@ export interface RunnerOptions {
 }
 
 const EXPIRED_CHECK_INTERVAL_MS = 1000;
-/** Between attempts to LISTEN again after the listening connection was lost. */
-const LISTEN_RETRY_MS = 1000;
 
 /** Exponential backoff from 1 s to 5 min with ±20 % jitter, so retries of a burst spread out. */
 export function defaultRetryDelay(attempt: number): number {
@@ -73,7 +70,7 @@ export class JobRunner implements Worker {
   private loopDone: Promise<void> | null = null;
   private readonly signal = new WakeSignal();
   private heartbeat: NodeJS.Timeout | null = null;
-  private listener: pg.PoolClient | null = null;
+  private unsubscribe: (() => void) | null = null;
   private readonly backoff: ClaimBackoff;
   private slotWaiters: (() => void)[] = [];
   private lastClaimAt = Number.NEGATIVE_INFINITY;
@@ -95,7 +92,7 @@ export class JobRunner implements Worker {
   async start(): Promise<void> {
     this.stopping = false;
     this.running = true;
-    await this.listen();
+    this.listen();
     this.heartbeat = setInterval(() => void this.renew(), Math.max(1000, this.options.leaseMs / 3));
     this.heartbeat.unref();
     this.loopDone = this.loop();
@@ -121,8 +118,8 @@ export class JobRunner implements Worker {
     const unfinished = [...this.active.values()].flat();
     if (unfinished.length > 0) await releaseJobs(this.store, unfinished, this.options.now());
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.listener?.release();
-    this.listener = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.running = false;
   }
 
@@ -241,35 +238,10 @@ export class JobRunner implements Worker {
     }
   }
 
-  /**
-   * On PostgreSQL, other replicas' commits wake this one through LISTEN/NOTIFY. A lost listener
-   * (the database restarted) listens again once it can; meanwhile the poll interval wakes it.
-   */
-  private async listen(): Promise<void> {
-    if (!this.store.pool || this.stopping) return;
-    const again = () => {
-      if (!this.stopping) setTimeout(() => void this.listen(), LISTEN_RETRY_MS).unref();
-    };
-    let client: pg.PoolClient | undefined;
-    try {
-      client = await this.store.pool.connect();
-      const listening = client;
-      listening.on('notification', () => this.wake());
-      listening.on('error', (error) => {
-        if (this.listener !== listening) return;
-        this.listener = null;
-        listening.release(error);
-        again();
-      });
-      await listening.query(`LISTEN ${JOBS_CHANNEL}`);
-      this.listener = listening;
-      // Commits made while nobody listened woke no one.
-      this.wake();
-    } catch (error) {
-      client?.release(error instanceof Error ? error : true);
-      this.options.log.warn({ err: error }, 'LISTEN failed; polling until it works again');
-      again();
-    }
+  /** Other replicas' commits wake this one (LISTEN/NOTIFY on PostgreSQL, on the store's one listening connection). */
+  private listen(): void {
+    this.unsubscribe = this.store.commits.subscribe(() => this.wake());
   }
+
 
 }

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './tables.js';
 import { LocalLocks, PostgresLocks, type Locks } from './locks.js';
+import { NO_LISTENER, PostgresCommitListener, type CommitListener } from './commit-listener.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -16,6 +17,8 @@ export interface Store {
   pool?: pg.Pool;
   /** Named locks for actions: in memory on SQLite, advisory locks shared by replicas on PostgreSQL. */
   locks: Locks;
+  /** Wake-ups when any replica commits jobs (LISTEN/NOTIFY on PostgreSQL; nothing on SQLite). */
+  commits: CommitListener;
   /**
    * The SQLite connection under Kysely, for the ingest hot path (prepared statements in one
    * synchronous transaction). Use it only inside `db.connection().execute()`, which holds
@@ -41,6 +44,8 @@ export interface StoreOptions {
   /** WAL pages written before SQLite checkpoints them into the database file. */
   sqliteWalAutocheckpoint?: number;
   poolSize: number;
+  /** Told when listening for other replicas' commits fails (they are then seen at the next poll). */
+  onListenError?: (error: unknown) => void;
 }
 
 const DEFAULT_SQLITE_CACHE_MIB = 4;
@@ -84,12 +89,15 @@ function openPostgres(options: StoreOptions): Store {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const locks = new PostgresLocks(() => new lib.Client({ connectionString: options.url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS }));
+  const ownConnection = () => new lib.Client({ connectionString: options.url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS });
+  const locks = new PostgresLocks(ownConnection);
+  const commits = new PostgresCommitListener(ownConnection, options.onListenError ?? (() => undefined));
   const close = async () => {
+    await commits.close();
     await locks.close();
     await db.destroy();
   };
-  return { db, dialect: 'postgres', pool, locks, relaxed: (fn) => fn(db), close };
+  return { db, dialect: 'postgres', pool, locks, commits, relaxed: (fn) => fn(db), close };
 }
 
 function openSqlite(file: string, synchronous: string, sizes: { cacheMib: number; walAutocheckpoint: number }): Store {
@@ -109,6 +117,7 @@ function openSqlite(file: string, synchronous: string, sizes: { cacheMib: number
     dialect: 'sqlite',
     sqlite: raw,
     locks: new LocalLocks(),
+    commits: NO_LISTENER,
     relaxed: synchronous === 'FULL' ? relaxedOn(db, raw) : (fn) => fn(db),
     close: () => db.destroy(),
   };

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import { claimRowsSqlite, statementOn, type Store } from './database.js';
+import { JOBS_CHANNEL } from './commit-listener.js';
 import type { Database, JobRow } from './tables.js';
 
 export type JobState = 'pending' | 'running' | 'done' | 'dead';
@@ -320,7 +321,7 @@ export async function purgeFinishedJobs(store: Store, olderThan: number): Promis
   return Number(r.numDeletedRows);
 }
 
-export const JOBS_CHANNEL = 'alertwire_jobs';
+export { JOBS_CHANNEL } from './commit-listener.js';
 
 /** Inside a PostgreSQL transaction: wakes workers on every replica once it commits. */
 export async function announceJobs(trx: Transaction<Database>, store: Store): Promise<void> {

@@ -113,6 +113,23 @@ describe('replicas on one PostgreSQL database', () => {
     assert.equal(order[0]?.slice(0, 1), order[1]?.slice(0, 1), `one holder at a time: ${order.join(', ')}`);
   });
 
+  it("hears another replica's commits again after its listening connection was dropped", async () => {
+    let woken = 0;
+    const stop = a.commits.subscribe(() => (woken += 1));
+    try {
+      await sleep(300);
+      await dropConnections(db.url);
+      await sleep(1500);
+      const before = woken;
+      await ingestNotifications(b, [{ ...notification([firing('after-drop')], T0), deferApply: true }], options);
+      const deadline = Date.now() + 3000;
+      while (woken === before && Date.now() < deadline) await sleep(50);
+      assert.ok(woken > before, 'the commit of the other replica woke this one');
+    } finally {
+      stop();
+    }
+  });
+
   it('survives every connection being dropped mid-transaction and mid-lock, and works again', async () => {
     const held = await a.locks.tryHold(['command:r2:run:0']);
     assert.ok(held);
