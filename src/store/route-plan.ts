@@ -45,27 +45,20 @@ export async function commitRoutePlan(
   firstFlush: FirstFlush,
   now: number,
 ): Promise<void> {
-  await store.relaxed((db) => db.transaction().execute((trx) => writeRoutePlan(trx, store, jobs, plan, firstFlush, now)));
-}
-
-/** On SQLite the row-by-row work goes through prepared statements on the transaction's connection. */
-async function writeRoutePlan(
-  trx: Transaction<Database>,
-  store: Store,
-  jobs: readonly { id: number; owner: string }[],
-  plan: RoutePlan,
-  firstFlush: FirstFlush,
-  now: number,
-): Promise<void> {
-  const raw = store.sqlite;
-  const completed = raw ? completeJobsSqlite(raw, jobs, now) : await completeJobs(trx, jobs, now);
-  if (completed < jobs.length) throw new RouteLeaseLost();
-  if (raw) insertDeliveriesSqlite(raw, plan.deliveries);
-  else await insertDeliveries(trx, plan.deliveries);
-  const flushes = await joinGroups(trx, store, plan.groups, firstFlush, now);
-  if (raw) enqueueJobsSqlite(raw, flushes, now, 1);
-  else await enqueueJobs(trx, flushes, now, 1);
-  if (flushes.length > 0) await announceJobs(trx, store);
+  await store.relaxed((db) =>
+    db.transaction().execute(async (trx) => {
+      // On SQLite the row-by-row work goes through prepared statements on the transaction's connection.
+      const raw = store.sqlite;
+      const completed = raw ? completeJobsSqlite(raw, jobs, now) : await completeJobs(trx, jobs, now);
+      if (completed < jobs.length) throw new RouteLeaseLost();
+      if (raw) insertDeliveriesSqlite(raw, plan.deliveries);
+      else await insertDeliveries(trx, plan.deliveries);
+      const flushes = await joinGroups(trx, store, plan.groups, firstFlush, now);
+      if (raw) enqueueJobsSqlite(raw, flushes, now, 1);
+      else await enqueueJobs(trx, flushes, now, 1);
+      if (flushes.length > 0) await announceJobs(trx, store);
+    }),
+  );
 }
 
 /** Feeds grouped alerts into their groups; a new group gets its first flush. */
