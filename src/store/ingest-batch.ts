@@ -76,6 +76,25 @@ export interface IngestResult {
   jobsEnqueued: number;
   /** The kinds of the jobs enqueued: only the runners of these kinds need waking. */
   enqueuedKinds: string[];
+  /**
+   * How long the write held the event loop (its synchronous work; on SQLite all of it, on
+   * PostgreSQL not the waits for the server): what a caller pacing itself against requests counts.
+   */
+  loopMs: number;
+}
+
+/** The synchronous sections of a write, timed and summed. */
+export class LoopTime {
+  ms = 0;
+
+  held<T>(fn: () => T): T {
+    const started = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.ms += performance.now() - started;
+    }
+  }
 }
 
 /** Decides which jobs the stored alerts cause; called inside the transaction (the outbox). */

@@ -9,6 +9,7 @@ import {
   assertLeasesHeld,
   IngestBatch,
   INGEST_JOB,
+  LoopTime,
   ingestJobs,
   kindsOf,
   outcomesInOrder,
@@ -181,21 +182,23 @@ function notificationArrays(notifications: readonly InboundNotification[], joine
 }
 
 async function appendDeferred(pool: pg.Pool, notifications: readonly InboundNotification[], options: IngestOptions): Promise<IngestResult> {
-  const values = [...notificationArrays(notifications, true), ALERTS_PER_INGEST_JOB, options.maxAttempts, options.now()];
+  const clock = new LoopTime();
+  const values = clock.held(() => [...notificationArrays(notifications, true), ALERTS_PER_INGEST_JOB, options.maxAttempts, options.now()]);
   const { rows } = await pool.query<{ jobs: number }>({ ...APPEND_DEFERRED, values });
   const jobsEnqueued = rows[0]?.jobs ?? 0;
-  return { outcomes: notifications.map(() => ({ deduplicated: [] })), jobsEnqueued, enqueuedKinds: jobsEnqueued > 0 ? [INGEST_JOB] : [] };
+  return { outcomes: notifications.map(() => ({ deduplicated: [] })), jobsEnqueued, enqueuedKinds: jobsEnqueued > 0 ? [INGEST_JOB] : [], loopMs: clock.ms };
 }
 
 async function writeInTransaction(client: pg.PoolClient, store: Store, request: WriteRequest, options: IngestOptions): Promise<IngestResult> {
+  const clock = new LoopTime();
   const now = options.now();
   const ids = request.append.length > 0 ? (await client.query<{ id: number }>({ ...APPEND, values: notificationArrays(request.append, false) })).rows.map((r) => r.id) : [];
   const deferred = request.append.flatMap((n, i) => (n.deferApply ? [{ id: ids[i] ?? 0, alerts: n.alerts.length }] : []));
-  const applied = await applyNotifications(client, store, toApplyNow(request), options, now);
+  const applied = await applyNotifications(client, store, toApplyNow(request), options, now, clock);
   const jobs = [...ingestJobs(deferred), ...applied.jobs];
   const jobsEnqueued = await enqueue(client, jobs, now, options.maxAttempts);
   assertLeasesHeld(await complete(client, request.complete, now), request.complete.length);
-  return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs) };
+  return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs), loopMs: clock.ms };
 }
 
 async function applyNotifications(
@@ -204,16 +207,20 @@ async function applyNotifications(
   notifications: readonly InboundNotification[],
   options: IngestOptions,
   now: number,
+  clock: LoopTime,
 ): Promise<{ outcomes: Map<InboundNotification, IngestOutcome>; jobs: JobSpec[] }> {
   if (notifications.length === 0) return { outcomes: new Map(), jobs: [] };
   const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
   await client.query({ ...LOCK_FINGERPRINTS, values: [fingerprints] });
-  const batch = new IngestBatch(await selectAlerts(client, fingerprints), await selectReceipts(client, notifications), options);
-  const outcomes = new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => batch.apply(a, n)) }]));
+  const found = { alerts: await selectAlerts(client, fingerprints), receipts: await selectReceipts(client, notifications) };
+  const { batch, outcomes } = clock.held(() => {
+    const applying = new IngestBatch(found.alerts, found.receipts, options);
+    return { batch: applying, outcomes: new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => applying.apply(a, n)) }])) };
+  });
   await upsertAlerts(client, [...batch.dirty.values()]);
   await upsertReceipts(client, [...batch.dirtyReceipts.values()]);
   await upsertOccurrences(client, [...batch.occurrences.values()]);
-  const { jobs, executions } = plannedWork(batch, notifications, options);
+  const { jobs, executions } = clock.held(() => plannedWork(batch, notifications, options));
   // Executions come from receiver hooks, a few per write: Kysely's INSERT is fine there.
   const insert = insertExecutionsQuery(store.db, executions, now)?.compile();
   if (insert) await client.query(insert.sql, [...insert.parameters]);

@@ -8,6 +8,7 @@ import {
   assertLeasesHeld,
   IngestBatch,
   ingestJobs,
+  LoopTime,
   kindsOf,
   outcomesInOrder,
   plannedWork,
@@ -64,6 +65,12 @@ type SqliteStatements = ReturnType<typeof sqliteStatements>;
  * trip through the microtask queue.
  */
 export function writeSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRequest, options: IngestOptions): IngestResult {
+  const clock = new LoopTime();
+  const result = clock.held(() => transactSqlite(store, raw, request, options));
+  return { ...result, loopMs: clock.ms };
+}
+
+function transactSqlite(store: Store, raw: BetterSqlite3.Database, request: WriteRequest, options: IngestOptions): Omit<IngestResult, 'loopMs'> {
   const s = sqliteStatements(raw);
   const now = options.now();
   return raw.transaction(() => {
