@@ -107,6 +107,12 @@ export interface IngestOptions {
   now: () => number;
 }
 
+/** The columns of an alert row, in the order both dialects' upserts write them. */
+export const ALERT_COLUMNS = [
+  'fingerprint', 'alertname', 'namespace', 'instance', 'job', 'status', 'labels', 'annotations', 'extra', 'generator_url',
+  'starts_at', 'ends_at', 'source', 'first_seen', 'last_seen', 'last_change', 'received_count', 'occurrence_count',
+] as const satisfies readonly (keyof AlertRow)[];
+
 /** Work accumulated across the notifications of one transaction. */
 export class IngestBatch {
   readonly dirty = new Map<string, AlertRow>();
@@ -119,6 +125,11 @@ export class IngestBatch {
     private readonly receipts: Map<string, ReceiptRow>,
     private readonly options: IngestOptions,
   ) {}
+
+  /** Applies every alert of the notifications, in order: each notification's outcome. */
+  applyAll(notifications: readonly InboundNotification[]): Map<InboundNotification, IngestOutcome> {
+    return new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => this.apply(a, n)) }]));
+  }
 
   /**
    * Applies one alert; returns true when it is a duplicate, from the same source, within the

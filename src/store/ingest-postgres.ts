@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Store } from './database.js';
 import { insertExecutionsQuery } from './executions.js';
 import {
+  ALERT_COLUMNS,
   ALERTS_PER_INGEST_JOB,
   assertLeasesHeld,
   IngestBatch,
@@ -89,17 +90,21 @@ const SELECT_RECEIPTS = {
       on r.source = k.source and r.fingerprint = k.fingerprint for update of r`,
 };
 
+/** PostgreSQL's type of each alert column, for the unnest of its array parameter. */
+const ALERT_COLUMN_TYPES: Record<(typeof ALERT_COLUMNS)[number], 'text' | 'bigint' | 'int'> = {
+  fingerprint: 'text', alertname: 'text', namespace: 'text', instance: 'text', job: 'text', status: 'text', labels: 'text',
+  annotations: 'text', extra: 'text', generator_url: 'text', starts_at: 'bigint', ends_at: 'bigint', source: 'text',
+  first_seen: 'bigint', last_seen: 'bigint', last_change: 'bigint', received_count: 'int', occurrence_count: 'int',
+};
+
+/** Built from ALERT_COLUMNS, as SQLite's upsert is: the two dialects write the same columns. */
 const UPSERT_ALERTS = {
   name: 'alertwire_upsert_alerts',
-  text: `insert into alerts (fingerprint, alertname, namespace, instance, job, status, labels, annotations, extra, generator_url,
-      starts_at, ends_at, source, first_seen, last_seen, last_change, received_count, occurrence_count)
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-      $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::bigint[], $15::bigint[], $16::bigint[], $17::int[], $18::int[])
-    on conflict (fingerprint) do update set alertname = excluded.alertname, namespace = excluded.namespace,
-      instance = excluded.instance, job = excluded.job, status = excluded.status, labels = excluded.labels,
-      annotations = excluded.annotations, extra = excluded.extra, generator_url = excluded.generator_url,
-      starts_at = excluded.starts_at, ends_at = excluded.ends_at, source = excluded.source, last_seen = excluded.last_seen,
-      last_change = excluded.last_change, received_count = excluded.received_count, occurrence_count = excluded.occurrence_count`,
+  text: `insert into alerts (${ALERT_COLUMNS.join(', ')})
+    select * from unnest(${ALERT_COLUMNS.map((c, i) => `$${i + 1}::${ALERT_COLUMN_TYPES[c]}[]`).join(', ')})
+    on conflict (fingerprint) do update set ${ALERT_COLUMNS.filter((c) => c !== 'fingerprint' && c !== 'first_seen')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ')}`,
 };
 
 const UPSERT_RECEIPTS = {
@@ -213,10 +218,8 @@ async function applyNotifications(
   const fingerprints = [...new Set(notifications.flatMap((n) => n.alerts.map((a) => a.fingerprint)))];
   await client.query({ ...LOCK_FINGERPRINTS, values: [fingerprints] });
   const found = { alerts: await selectAlerts(client, fingerprints), receipts: await selectReceipts(client, notifications) };
-  const { batch, outcomes } = clock.held(() => {
-    const applying = new IngestBatch(found.alerts, found.receipts, options);
-    return { batch: applying, outcomes: new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => applying.apply(a, n)) }])) };
-  });
+  const batch = new IngestBatch(found.alerts, found.receipts, options);
+  const outcomes = clock.held(() => batch.applyAll(notifications));
   await upsertAlerts(client, [...batch.dirty.values()]);
   await upsertReceipts(client, [...batch.dirtyReceipts.values()]);
   await upsertOccurrences(client, [...batch.occurrences.values()]);
@@ -244,11 +247,6 @@ async function selectReceipts(client: pg.PoolClient, notifications: readonly Inb
 function columnsOf<Row>(rows: readonly Row[], columns: readonly (keyof Row)[]): unknown[] {
   return columns.map((c) => rows.map((r) => r[c]));
 }
-
-const ALERT_COLUMNS = [
-  'fingerprint', 'alertname', 'namespace', 'instance', 'job', 'status', 'labels', 'annotations', 'extra', 'generator_url',
-  'starts_at', 'ends_at', 'source', 'first_seen', 'last_seen', 'last_change', 'received_count', 'occurrence_count',
-] as const satisfies readonly (keyof AlertRow)[];
 
 async function upsertAlerts(client: pg.PoolClient, rows: readonly AlertRow[]): Promise<void> {
   if (rows.length > 0) await client.query({ ...UPSERT_ALERTS, values: columnsOf(rows, ALERT_COLUMNS) });

@@ -5,6 +5,7 @@ import { receiptKey } from './alerts.js';
 import { statementOn, type Store } from './database.js';
 import { insertExecutionsQuery } from './executions.js';
 import {
+  ALERT_COLUMNS,
   assertLeasesHeld,
   IngestBatch,
   ingestJobs,
@@ -21,11 +22,6 @@ import {
 } from './ingest-batch.js';
 import { completeJobsSqlite, enqueueJobsSqlite, type JobSpec } from './jobs.js';
 import type { AlertRow, ReceiptRow } from './tables.js';
-
-const ALERT_COLUMNS = [
-  'fingerprint', 'alertname', 'namespace', 'instance', 'job', 'status', 'labels', 'annotations', 'extra', 'generator_url',
-  'starts_at', 'ends_at', 'source', 'first_seen', 'last_seen', 'last_change', 'received_count', 'occurrence_count',
-] as const;
 
 /** The SQL of the ingest transaction on SQLite, built once. */
 const INGEST_SQL = {
@@ -112,7 +108,7 @@ function applySqlite(
     }
   }
   const batch = new IngestBatch(alerts, receipts, options);
-  const outcomes = new Map(notifications.map((n) => [n, { deduplicated: n.alerts.map((a) => batch.apply(a, n)) }]));
+  const outcomes = batch.applyAll(notifications);
   for (const row of batch.dirty.values()) s.upsertAlert.run(row);
   for (const row of batch.dirtyReceipts.values()) s.upsertReceipt.run(row);
   for (const o of batch.occurrences.values()) {
