@@ -4,7 +4,7 @@ import type { Store } from '../store/database.js';
 import type { Worker } from './pool.js';
 import { ClaimBackoff } from './claim-backoff.js';
 import { WakeSignal } from './wake-signal.js';
-import { claimDueJobs, completeJobs, failJob, JOBS_CHANNEL, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
+import { claimDueJobs, completeJobs, failJob, releaseJobs, renewLeases, type ClaimedJob } from '../store/jobs.js';
 
 /**
  * What became of one job: done, or failed with an optional time to retry (null = never).
@@ -242,6 +242,4 @@ export class JobRunner implements Worker {
   private listen(): void {
     this.unsubscribe = this.store.commits.subscribe(() => this.wake());
   }
-
-
 }
