@@ -240,6 +240,8 @@ export class JobRunner implements Worker {
 
   /** Other replicas' commits wake this one (LISTEN/NOTIFY on PostgreSQL, on the store's one listening connection). */
   private listen(): void {
-    this.unsubscribe = this.store.commits.subscribe(() => this.wake());
+    this.unsubscribe = this.store.commits.subscribe((kinds) => {
+      if (!kinds || kinds.some((k) => this.takes(k))) this.wake();
+    });
   }
 }

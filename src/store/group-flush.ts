@@ -56,7 +56,7 @@ export async function flushGroupInStore(
         ...(sent ? { last_sent_at: now, last_firing: JSON.stringify(sent.firing), last_resolved: JSON.stringify(sent.resolved) } : {}),
       });
       await enqueueJobs(trx, [decision.next.job], now, 1);
-      await announceJobs(trx, store);
+      await announceJobs(trx, store, [decision.next.job.kind]);
     }),
   );
 }

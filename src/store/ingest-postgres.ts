@@ -57,7 +57,7 @@ const APPEND_DEFERRED = {
       on conflict (idempotency_key) do nothing
       returning 1
     )
-    select (select count(*) from queued)::int as jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', '')) as woken)::int as woken`,
+    select (select count(*) from queued)::int as jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', $10::text || ' ${INGEST_JOB}')) as woken)::int as woken`,
 };
 
 const APPEND = {
@@ -131,9 +131,9 @@ const ENQUEUE_JOBS = {
       select kind, key, payload, 'pending', 0, max_attempts, run_at, $6::bigint, $6::bigint
       from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[]) as j(kind, key, payload, max_attempts, run_at)
       on conflict (idempotency_key) do nothing
-      returning 1
-    ), counted as (select count(*)::int as jobs from queued)
-    select jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', '') where counted.jobs > 0) as woken)::int as woken from counted`,
+      returning kind
+    ), counted as (select count(*)::int as jobs, string_agg(distinct kind, ',') as kinds from queued)
+    select jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', $7::text || ' ' || counted.kinds) where counted.jobs > 0) as woken)::int as woken from counted`,
 };
 
 const COMPLETE_JOBS = {
@@ -151,7 +151,7 @@ function poolOf(store: Store): pg.Pool {
 /** Stores, and applies or defers, notifications: PostgreSQL's side of ingestNotifications. */
 export async function writePostgres(store: Store, request: WriteRequest, options: IngestOptions): Promise<IngestResult> {
   const pool = poolOf(store);
-  if (isAppendOnly(request)) return appendDeferred(pool, request.append, options);
+  if (isAppendOnly(request)) return appendDeferred(pool, store.commits.origin, request.append, options);
   const client = await pool.connect();
   try {
     await client.query('begin');
@@ -186,9 +186,9 @@ function notificationArrays(notifications: readonly InboundNotification[], joine
   ];
 }
 
-async function appendDeferred(pool: pg.Pool, notifications: readonly InboundNotification[], options: IngestOptions): Promise<IngestResult> {
+async function appendDeferred(pool: pg.Pool, origin: string, notifications: readonly InboundNotification[], options: IngestOptions): Promise<IngestResult> {
   const clock = new LoopTime();
-  const values = clock.held(() => [...notificationArrays(notifications, true), ALERTS_PER_INGEST_JOB, options.maxAttempts, options.now()]);
+  const values = clock.held(() => [...notificationArrays(notifications, true), ALERTS_PER_INGEST_JOB, options.maxAttempts, options.now(), origin]);
   const { rows } = await pool.query<{ jobs: number }>({ ...APPEND_DEFERRED, values });
   const jobsEnqueued = rows[0]?.jobs ?? 0;
   return { outcomes: notifications.map(() => ({ deduplicated: [] })), jobsEnqueued, enqueuedKinds: jobsEnqueued > 0 ? [INGEST_JOB] : [], loopMs: clock.ms };
@@ -201,7 +201,7 @@ async function writeInTransaction(client: pg.PoolClient, store: Store, request: 
   const deferred = request.append.flatMap((n, i) => (n.deferApply ? [{ id: ids[i] ?? 0, alerts: n.alerts.length }] : []));
   const applied = await applyNotifications(client, store, toApplyNow(request), options, now, clock);
   const jobs = [...ingestJobs(deferred), ...applied.jobs];
-  const jobsEnqueued = await enqueue(client, jobs, now, options.maxAttempts);
+  const jobsEnqueued = await enqueue(client, store.commits.origin, jobs, now, options.maxAttempts);
   assertLeasesHeld(await complete(client, request.complete, now), request.complete.length);
   return { outcomes: outcomesInOrder(request, applied.outcomes), jobsEnqueued, enqueuedKinds: kindsOf(jobs), loopMs: clock.ms };
 }
@@ -262,7 +262,7 @@ async function upsertOccurrences(client: pg.PoolClient, updates: readonly Occurr
   await client.query({ ...UPSERT_OCCURRENCES, values });
 }
 
-async function enqueue(client: pg.PoolClient, jobs: readonly JobSpec[], now: number, maxAttempts: number): Promise<number> {
+async function enqueue(client: pg.PoolClient, origin: string, jobs: readonly JobSpec[], now: number, maxAttempts: number): Promise<number> {
   if (jobs.length === 0) return 0;
   const values = [
     jobs.map((j) => j.kind),
@@ -271,6 +271,7 @@ async function enqueue(client: pg.PoolClient, jobs: readonly JobSpec[], now: num
     jobs.map((j) => j.maxAttempts ?? maxAttempts),
     jobs.map((j) => j.runAt ?? now),
     now,
+    origin,
   ];
   const { rows } = await client.query<{ jobs: number }>({ ...ENQUEUE_JOBS, values });
   return rows[0]?.jobs ?? 0;

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import { claimRowsSqlite, statementOn, type Store } from './database.js';
-import { JOBS_CHANNEL } from './commit-listener.js';
+import { commitNotice, JOBS_CHANNEL } from './commit-listener.js';
 import type { Database, JobRow } from './tables.js';
 
 export type JobState = 'pending' | 'running' | 'done' | 'dead';
@@ -323,7 +323,7 @@ export async function purgeFinishedJobs(store: Store, olderThan: number): Promis
 
 export { JOBS_CHANNEL } from './commit-listener.js';
 
-/** Inside a PostgreSQL transaction: wakes workers on every replica once it commits. */
-export async function announceJobs(trx: Transaction<Database>, store: Store): Promise<void> {
-  if (store.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);
+/** Inside a PostgreSQL transaction: wakes the runners of `kinds` on every other replica once it commits. */
+export async function announceJobs(trx: Transaction<Database>, store: Store, kinds: readonly string[]): Promise<void> {
+  if (store.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, ${commitNotice(store.commits.origin, kinds)})`.execute(trx);
 }

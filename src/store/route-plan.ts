@@ -56,7 +56,7 @@ export async function commitRoutePlan(
       const flushes = await joinGroups(trx, store, plan.groups, firstFlush, now);
       if (raw) enqueueJobsSqlite(raw, flushes, now, 1);
       else await enqueueJobs(trx, flushes, now, 1);
-      if (flushes.length > 0) await announceJobs(trx, store);
+      if (flushes.length > 0) await announceJobs(trx, store, [...new Set(flushes.map((f) => f.kind))]);
     }),
   );
 }

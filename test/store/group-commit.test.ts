@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { NO_LISTENER } from '../../src/store/commit-listener.js';
 import type { Store } from '../../src/store/database.js';
 import { CommitTimeout, GroupCommitter } from '../../src/store/group-commit.js';
 import type { InboundNotification } from '../../src/store/ingest.js';
@@ -7,7 +8,7 @@ import type { InboundNotification } from '../../src/store/ingest.js';
 /** A PostgreSQL store whose server never answers (a partition, a hung failover): connections never come. */
 function hungStore(): Store {
   const pool = { connect: () => new Promise<never>(() => undefined), query: () => new Promise<never>(() => undefined) };
-  return { dialect: 'postgres', pool } as unknown as Store;
+  return { dialect: 'postgres', pool, commits: NO_LISTENER } as unknown as Store;
 }
 
 const notification: InboundNotification = {

@@ -8,6 +8,7 @@ import { planAnalysis } from '../../src/analysis/analyze-job.js';
 import type { Alert } from '../../src/model/alert.js';
 import { pingStore, type Store } from '../../src/store/database.js';
 import { ingestNotifications, type InboundNotification, type IngestOptions } from '../../src/store/ingest.js';
+import { INGEST_JOB } from '../../src/store/ingest-batch.js';
 import { TokenBudget } from '../../src/analysis/token-budget.js';
 import { StoredTokenLedger } from '../../src/store/llm-spend.js';
 import { POSTGRES_ADMIN_URL, testDatabase, type TestDatabase } from '../support/dialects.js';
@@ -125,6 +126,24 @@ describe('replicas on one PostgreSQL database', () => {
       const deadline = Date.now() + 3000;
       while (woken === before && Date.now() < deadline) await sleep(50);
       assert.ok(woken > before, 'the commit of the other replica woke this one');
+    } finally {
+      stop();
+    }
+  });
+
+  it("is told the kinds of job another replica committed, and not of its own commits", async () => {
+    const heard: (readonly string[] | null)[] = [];
+    const stop = a.commits.subscribe((kinds) => heard.push(kinds));
+    try {
+      await sleep(300);
+      heard.length = 0;
+      await ingestNotifications(a, [{ ...notification([firing('own-commit')], T0), deferApply: true }], options);
+      await sleep(400);
+      assert.deepEqual(heard, [], 'its own commit is not echoed: it woke its runners itself');
+      await ingestNotifications(b, [{ ...notification([firing('their-commit')], T0), deferApply: true }], options);
+      const deadline = Date.now() + 3000;
+      while (heard.length === 0 && Date.now() < deadline) await sleep(20);
+      assert.deepEqual(heard, [[INGEST_JOB]], 'only the runner that applies alerts needs to claim');
     } finally {
       stop();
     }
