@@ -27,7 +27,12 @@ export const JOBS_CHANNEL = 'alertwire_jobs';
  * was 600 claims a second, most of them empty, each a round trip.
  */
 export function commitNotice(origin: string, kinds: readonly string[]): string {
-  return `${origin} ${kinds.join(',')}`;
+  return noticePrefix(origin) + kinds.join(',');
+}
+
+/** What precedes the kinds in a notice: statements that name their kinds in SQL append them to it. */
+export function noticePrefix(origin: string): string {
+  return `${origin} `;
 }
 
 /** The kinds a notice names; null for a notice from another origin that names none (wake all). */

@@ -24,6 +24,7 @@ import {
 } from './ingest-batch.js';
 import { receiptKey, type OccurrenceUpdate } from './alerts.js';
 import { JOBS_CHANNEL, type JobSpec } from './jobs.js';
+import { noticePrefix } from './commit-listener.js';
 import type { AlertRow, ReceiptRow } from './tables.js';
 
 const NOTIFICATION_COLUMNS = 'received_at, source, format, remote_addr, alert_count, body';
@@ -57,7 +58,7 @@ const APPEND_DEFERRED = {
       on conflict (idempotency_key) do nothing
       returning 1
     )
-    select (select count(*) from queued)::int as jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', $10::text || ' ${INGEST_JOB}')) as woken)::int as woken`,
+    select (select count(*) from queued)::int as jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', $10::text || '${INGEST_JOB}')) as woken)::int as woken`,
 };
 
 const APPEND = {
@@ -133,7 +134,7 @@ const ENQUEUE_JOBS = {
       on conflict (idempotency_key) do nothing
       returning kind
     ), counted as (select count(*)::int as jobs, string_agg(distinct kind, ',') as kinds from queued)
-    select jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', $7::text || ' ' || counted.kinds) where counted.jobs > 0) as woken)::int as woken from counted`,
+    select jobs, (select count(*) from (select pg_notify('${JOBS_CHANNEL}', $7::text || counted.kinds) where counted.jobs > 0) as woken)::int as woken from counted`,
 };
 
 const COMPLETE_JOBS = {
@@ -188,7 +189,7 @@ function notificationArrays(notifications: readonly InboundNotification[], joine
 
 async function appendDeferred(pool: pg.Pool, origin: string, notifications: readonly InboundNotification[], options: IngestOptions): Promise<IngestResult> {
   const clock = new LoopTime();
-  const values = clock.held(() => [...notificationArrays(notifications, true), ALERTS_PER_INGEST_JOB, options.maxAttempts, options.now(), origin]);
+  const values = clock.held(() => [...notificationArrays(notifications, true), ALERTS_PER_INGEST_JOB, options.maxAttempts, options.now(), noticePrefix(origin)]);
   const { rows } = await pool.query<{ jobs: number }>({ ...APPEND_DEFERRED, values });
   const jobsEnqueued = rows[0]?.jobs ?? 0;
   return { outcomes: notifications.map(() => ({ deduplicated: [] })), jobsEnqueued, enqueuedKinds: jobsEnqueued > 0 ? [INGEST_JOB] : [], loopMs: clock.ms };
@@ -271,7 +272,7 @@ async function enqueue(client: pg.PoolClient, origin: string, jobs: readonly Job
     jobs.map((j) => j.maxAttempts ?? maxAttempts),
     jobs.map((j) => j.runAt ?? now),
     now,
-    origin,
+    noticePrefix(origin),
   ];
   const { rows } = await client.query<{ jobs: number }>({ ...ENQUEUE_JOBS, values });
   return rows[0]?.jobs ?? 0;
