@@ -1,53 +1,37 @@
-// alertwire's default notification templates. They produce Grafana's default title
-// and message layout (see docs/templates.md) and keep the template names users'
-// own templates commonly call: default.title, default.message, __subject,
-// __text_alert_list, __alertmanager, __alertmanagerURL, __description.
+// The default-template namespaces. Alertmanager's notifiers see Alertmanager's
+// definitions; Grafana's contact points see Grafana's, parsed over Alertmanager's as
+// Grafana loads them (its __subject and __text_alert_list replace Alertmanager's).
+import { DEFINITIONS as ALERTMANAGER, defineAll } from './alertmanager-defaults.js';
+import { DEFINITIONS as GRAFANA } from './grafana-defaults.js';
 
-export const DEFAULT_TEMPLATES_NAME = 'defaults';
+export const TEMPLATE_NAMESPACES = ['alertmanager', 'grafana'] as const;
+export type TemplateNamespace = (typeof TEMPLATE_NAMESPACES)[number];
 
-export const DEFAULT_TEMPLATES = `{{ define "__alertmanager" }}alertwire{{ end }}
+/** Grafana's is the superset, and what contact points have always rendered with. */
+export const DEFAULT_NAMESPACE: TemplateNamespace = 'grafana';
 
-{{ define "__alertmanagerURL" }}{{ .ExternalURL }}/#/alerts?receiver={{ .Receiver | urlquery }}{{ end }}
+/** A default text and the name it is parsed under, which error messages show. */
+export interface DefaultText {
+  readonly name: string;
+  readonly text: string;
+}
 
-{{ define "__description" }}{{ end }}
+const TEXTS: Readonly<Record<TemplateNamespace, readonly DefaultText[]>> = {
+  alertmanager: [{ name: 'alertmanager-defaults', text: defineAll(ALERTMANAGER) }],
+  grafana: [
+    { name: 'alertmanager-defaults', text: defineAll(ALERTMANAGER) },
+    { name: 'grafana-defaults', text: defineAll(GRAFANA) },
+  ],
+};
 
-{{- /* [FIRING:2, RESOLVED:1] <group label values> (<common labels that are not group labels>) */ -}}
-{{ define "__subject" -}}
-[{{ toUpper .Status }}
-{{- if eq .Status "firing" }}:{{ len .Alerts.Firing }}{{ with .Alerts.Resolved }}, RESOLVED:{{ len . }}{{ end }}{{ end -}}
-] {{ join " " .GroupLabels.SortedPairs.Values }} {{ if gt (len .CommonLabels) (len .GroupLabels) -}}
-({{ join " " (.CommonLabels.Remove .GroupLabels.Names).Values }})
-{{- end }}
-{{- end }}
+/** The texts of a namespace, in parse order: a later definition of a name replaces an earlier one. */
+export function defaultTexts(namespace: TemplateNamespace): readonly DefaultText[] {
+  return TEXTS[namespace];
+}
 
-{{ define "default.title" }}{{ template "__subject" . }}{{ end }}
-
-{{- /* One block per alert: labels, annotations, then whichever links the alert has. */ -}}
-{{ define "__text_alert_list" }}
-{{- range . }}
-Labels:
-{{ range .Labels.SortedPairs }} - {{ .Name }} = {{ .Value }}
-{{ end }}Annotations:
-{{ range .Annotations.SortedPairs }} - {{ .Name }} = {{ .Value }}
-{{ end }}
-{{- with .GeneratorURL }}Source: {{ . }}
-{{ end }}
-{{- with .SilenceURL }}Silence: {{ . }}
-{{ end }}
-{{- with .DashboardURL }}Dashboard: {{ . }}
-{{ end }}
-{{- with .PanelURL }}Panel: {{ . }}
-{{ end }}
-{{- end }}
-{{- end }}
-
-{{ define "default.message" }}
-{{- with .Alerts.Firing }}**Firing**
-{{ template "__text_alert_list" . }}{{ end }}
-{{- if and .Alerts.Firing .Alerts.Resolved }}
-
-{{ end }}
-{{- with .Alerts.Resolved }}**Resolved**
-{{ template "__text_alert_list" . }}{{ end }}
-{{- end }}
-`;
+/** Every name a namespace defines. */
+export function defaultNames(namespace: TemplateNamespace): string[] {
+  const names = new Set<string>(ALERTMANAGER.map((d) => d.name));
+  if (namespace === 'grafana') GRAFANA.forEach((d) => names.add(d.name));
+  return [...names];
+}

@@ -3,7 +3,8 @@
 //
 // Pure: no I/O, and no clock — functions that need the current time (since,
 // time.Now) use `options.now` and fail when it is not given.
-import { DEFAULT_TEMPLATES, DEFAULT_TEMPLATES_NAME } from './defaults.js';
+import { DEFAULT_NAMESPACE, defaultTexts } from './defaults.js';
+import type { TemplateNamespace } from './defaults.js';
 import { TemplateError } from './errors.js';
 import type { Limits } from './exec.js';
 import { DEFAULT_LIMITS } from './exec.js';
@@ -15,7 +16,8 @@ export { notificationData } from './data.js';
 export type { NotificationAlert, NotificationInput, NotificationDataOptions, TemplateData } from './data.js';
 export { DEFAULT_LIMITS } from './exec.js';
 export type { Limits } from './exec.js';
-export { DEFAULT_TEMPLATES } from './defaults.js';
+export { DEFAULT_NAMESPACE, TEMPLATE_NAMESPACES, defaultNames, defaultTexts } from './defaults.js';
+export type { DefaultText, TemplateNamespace } from './defaults.js';
 
 /** The name the main text of renderTemplate is parsed under, as it appears in errors. */
 export const MAIN_TEMPLATE_NAME = 'template';
@@ -31,11 +33,13 @@ export interface RenderOptions {
   extraTemplates?: readonly string[];
   /** Name the text is parsed under, shown in error messages. Default "template". */
   parseName?: string;
+  /** Whose default definitions the text sees: Alertmanager's, or Grafana's over them (the default). */
+  namespace?: TemplateNamespace;
 }
 
 /** A parsed template text: its definitions plus the defaults, ready to execute. */
 export class Template {
-  private set: TemplateSet | undefined;
+  private readonly sets = new Map<TemplateNamespace, TemplateSet>();
 
   constructor(
     readonly name: string,
@@ -49,13 +53,13 @@ export class Template {
 
   /** Executes the text (or `options.name`) with the default templates available. */
   execute(data: unknown, options: Omit<RenderOptions, 'parseName' | 'extraTemplates'> = {}): string {
-    if (!this.set) {
-      this.set = TemplateSet.of([
-        { name: DEFAULT_TEMPLATES_NAME, text: DEFAULT_TEMPLATES },
-        { name: this.name, text: this.text },
-      ]);
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    let set = this.sets.get(namespace);
+    if (!set) {
+      set = TemplateSet.of([...defaultTexts(namespace), { name: this.name, text: this.text }]);
+      this.sets.set(namespace, set);
     }
-    return this.set.execute(options.name ?? this.name, data, options.now, options.limits, this.name);
+    return set.execute(options.name ?? this.name, data, options.now, options.limits, this.name);
   }
 }
 
@@ -76,7 +80,7 @@ export function parseTemplate(name: string, text: string): Template {
  */
 export function renderTemplate(text: string, data: unknown, options: RenderOptions = {}): string {
   const parseName = options.parseName ?? MAIN_TEMPLATE_NAME;
-  const texts = [{ name: DEFAULT_TEMPLATES_NAME, text: DEFAULT_TEMPLATES }];
+  const texts = [...defaultTexts(options.namespace ?? DEFAULT_NAMESPACE)];
   (options.extraTemplates ?? []).forEach((t, i) => texts.push({ name: `extra${i + 1}`, text: t }));
   texts.push({ name: parseName, text });
   const set = TemplateSet.of(texts);

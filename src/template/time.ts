@@ -197,23 +197,35 @@ function numericAbbreviation(offset: number): string {
   return m % 60 === 0 ? sign + hh : sign + hh + String(m % 60).padStart(2, '0');
 }
 
-function zoneInfo(loc: Location, unixSec: number): { offset: number; abbr: string } {
+interface ZoneInfo {
+  offset: number;
+  abbr: string;
+  dst: boolean;
+}
+
+function zoneInfo(loc: Location, unixSec: number): ZoneInfo {
   if (loc.fixed !== undefined) {
-    if (loc === UTC || loc === LOCAL) return { offset: 0, abbr: 'UTC' };
-    return { offset: loc.fixed, abbr: loc.name };
+    if (loc === UTC || loc === LOCAL) return { offset: 0, abbr: 'UTC', dst: false };
+    return { offset: loc.fixed, abbr: loc.name, dst: false };
   }
   const offset = zoneOffset(loc.name, unixSec);
   const known = ABBREVIATIONS[loc.name];
   const year = civilFromDays(floorDiv(unixSec + offset, 86400)).year;
   const jan = zoneOffset(loc.name, daysFromCivil(year, 1, 1) * 86400);
   const jul = zoneOffset(loc.name, daysFromCivil(year, 7, 1) * 86400);
-  const isDst = offset > Math.min(jan, jul);
-  if (known) return { offset, abbr: isDst ? known[1] : known[0] };
+  const dst = offset > Math.min(jan, jul);
+  if (known) return { offset, abbr: dst ? known[1] : known[0], dst };
   const short = new Intl.DateTimeFormat('en-US', { timeZone: loc.name, timeZoneName: 'short' })
     .formatToParts(new Date(unixSec * 1000))
     .find((p) => p.type === 'timeZoneName')?.value;
-  if (short && /^[A-Z]{3,5}$/.test(short) && !short.startsWith('GMT')) return { offset, abbr: short };
-  return { offset, abbr: numericAbbreviation(offset) };
+  if (short && /^[A-Z]{3,5}$/.test(short) && !short.startsWith('GMT')) return { offset, abbr: short, dst };
+  return { offset, abbr: numericAbbreviation(offset), dst };
+}
+
+/** The instant whose wall clock in `loc` reads `wall` (seconds since the epoch's wall clock), as Go's time.Date picks it. */
+function fromWallClock(wall: number, nsec: number, loc: Location): GoTime {
+  const guess = wall - zoneInfo(loc, wall).offset;
+  return new GoTime(wall - zoneInfo(loc, guess).offset, nsec, loc);
 }
 
 // --- Duration ---
@@ -326,9 +338,9 @@ const durationMethods: ReadonlyMap<string, GoMethod> = new Map<string, GoMethod>
         let rem = d % mm;
         if (d < 0n) {
           rem = -rem;
-          return new GoDuration(rem + rem < mm ? d + rem : d + rem - mm);
+          return new GoDuration(saturate(rem + rem < mm ? d + rem : d + rem - mm));
         }
-        return new GoDuration(rem + rem < mm ? d - rem : d + mm - rem);
+        return new GoDuration(saturate(rem + rem < mm ? d - rem : d + mm - rem));
       },
     },
   ],
@@ -370,7 +382,7 @@ export const timeType: GoType = {
 
 export class GoTime extends GoValue {
   readonly type = timeType;
-  private zone?: { offset: number; abbr: string };
+  private zone?: ZoneInfo;
 
   constructor(
     /** Seconds since the Unix epoch. */
@@ -418,7 +430,7 @@ export class GoTime extends GoValue {
     return true;
   }
 
-  zoneInfo(): { offset: number; abbr: string } {
+  zoneInfo(): ZoneInfo {
     if (!this.zone) this.zone = zoneInfo(this.loc, this.sec);
     return this.zone;
   }
@@ -465,6 +477,21 @@ export class GoTime extends GoValue {
       weekday,
       yday,
     };
+  }
+
+  /** AddDate: wall-clock year, month and day moved in the time's zone; Go normalises overflow (Oct 31 + 1 month = Dec 1). */
+  addDate(years: number, months: number, days: number): GoTime {
+    const f = this.fields();
+    const monthIndex = f.month - 1 + months;
+    const year = f.year + years + floorDiv(monthIndex, 12);
+    const month = monthIndex - floorDiv(monthIndex, 12) * 12 + 1;
+    const day = daysFromCivil(year, month, 1) + f.day - 1 + days;
+    const wall = day * 86400 + f.hour * 3600 + f.minute * 60 + f.second;
+    return fromWallClock(wall, this.nsec, this.loc);
+  }
+
+  isDST(): boolean {
+    return this.zoneInfo().dst;
   }
 
   format(layout: string): string {
@@ -522,7 +549,9 @@ const timeMethods: ReadonlyMap<string, GoMethod> = new Map<string, GoMethod>([
   ['After', { params: [timeType], call: (r, [u]) => (r as GoTime).unixNano() > timeArg(u).unixNano() }],
   ['Equal', { params: [timeType], call: (r, [u]) => (r as GoTime).unixNano() === timeArg(u).unixNano() }],
   ['Compare', { params: [timeType], call: (r, [u]) => BigInt(Math.sign(Number((r as GoTime).unixNano() - timeArg(u).unixNano()))) }],
-  ['Sub', { params: [timeType], call: (r, [u]) => new GoDuration((r as GoTime).unixNano() - timeArg(u).unixNano()) }],
+  ['Sub', { params: [timeType], call: (r, [u]) => new GoDuration(saturate((r as GoTime).unixNano() - timeArg(u).unixNano())) }],
+  ['AddDate', { params: [T.int, T.int, T.int], call: (r, [y, m, d]) => (r as GoTime).addDate(Number(y), Number(m), Number(d)) }],
+  ['IsDST', { params: [], call: (r) => (r as GoTime).isDST() }],
   ['Add', { params: [durationType], call: (r, [d]) => (r as GoTime).addNanos(durationArg(d)) }],
   [
     'Truncate',
@@ -531,14 +560,38 @@ const timeMethods: ReadonlyMap<string, GoMethod> = new Map<string, GoMethod>([
       call: (r, [d]) => {
         const t = r as GoTime;
         const m = durationArg(d);
+        return m <= 0n ? t : t.addNanos(-(sinceZeroTime(t) % m));
+      },
+    },
+  ],
+  [
+    'Round',
+    {
+      params: [durationType],
+      call: (r, [d]) => {
+        const t = r as GoTime;
+        const m = durationArg(d);
         if (m <= 0n) return t;
-        // Go truncates relative to the zero time, which is a whole number of days before the epoch.
-        const since = t.unixNano() + 62135596800n * NANOS_PER_SECOND;
-        return t.addNanos(-(since % m));
+        const rem = sinceZeroTime(t) % m;
+        // Halfway rounds up, as Go's lessThanHalf does.
+        return rem + rem < m ? t.addNanos(-rem) : t.addNanos(m - rem);
       },
     },
   ],
 ]);
+
+/** Nanoseconds since Go's zero time (year 1), which Truncate and Round measure from: a whole number of days before the epoch. */
+function sinceZeroTime(t: GoTime): bigint {
+  return t.unixNano() + 62135596800n * NANOS_PER_SECOND;
+}
+
+const MAX_DURATION = (1n << 63n) - 1n;
+const MIN_DURATION = -(1n << 63n);
+
+/** Go's Time.Sub answers the largest or smallest Duration when the difference does not fit in int64. */
+function saturate(nanos: bigint): bigint {
+  return nanos > MAX_DURATION ? MAX_DURATION : nanos < MIN_DURATION ? MIN_DURATION : nanos;
+}
 
 // --- layout formatting ---
 

@@ -12,48 +12,109 @@ function fn(name: string, params: GoType[], call: GoFunc['call'], variadic?: GoT
   return variadic ? { name, params, variadic, call } : { name, params, call };
 }
 
-/** Per-rune case mapping, keeping runes whose mapping is not a single rune (Go's unicode.To*). */
-function mapRunes(s: string, f: (ch: string) => string): string {
+// Go maps case rune by rune with UnicodeData's simple mappings; JavaScript applies
+// SpecialCasing, whose multi-rune results Go never produces. Where a simple mapping
+// exists beside a multi-rune full one, it is listed here; otherwise a rune whose full
+// mapping is several runes is left as it is, as Go leaves it.
+const SIMPLE_LOWER: ReadonlyMap<string, string> = new Map([['\u0130', 'i']]);
+const SIMPLE_UPPER: ReadonlyMap<string, string> = new Map([
+  ...greekIotaRange(0x1f80, 0x1f88),
+  ...greekIotaRange(0x1f90, 0x1f98),
+  ...greekIotaRange(0x1fa0, 0x1fa8),
+  ['\u1fb3', '\u1fbc'],
+  ['\u1fc3', '\u1fcc'],
+  ['\u1ff3', '\u1ffc'],
+]);
+
+/** Greek letters with ypogegrammeni: eight lower-case runes from `from`, their title-case forms from `to`. */
+function greekIotaRange(from: number, to: number): [string, string][] {
+  return Array.from({ length: 8 }, (_, i) => [String.fromCodePoint(from + i), String.fromCodePoint(to + i)]);
+}
+
+function mapRunes(s: string, simple: ReadonlyMap<string, string>, full: (ch: string) => string): string {
   let out = '';
   for (const ch of s) {
-    const m = f(ch);
+    const m = simple.get(ch) ?? full(ch);
     out += [...m].length === 1 ? m : ch;
   }
   return out;
 }
 
 export function toUpper(s: string): string {
-  return /^[\x00-\x7f]*$/.test(s) ? s.toUpperCase() : mapRunes(s, (c) => c.toUpperCase());
+  return /^[\x00-\x7f]*$/.test(s) ? s.toUpperCase() : mapRunes(s, SIMPLE_UPPER, (c) => c.toUpperCase());
 }
 
 export function toLower(s: string): string {
-  return /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : mapRunes(s, (c) => c.toLowerCase());
+  return /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : mapRunes(s, SIMPLE_LOWER, (c) => c.toLowerCase());
 }
 
-const wordChar = /^[\p{L}\p{M}\p{Nd}_]$/u;
-const letter = /^\p{L}$/u;
+// Title-case forms that differ from the upper-case ones: digraphs, and the full
+// mappings whose tail stays lower case or keeps the iota subscript.
+const TITLE_CASE: ReadonlyMap<string, string> = new Map([
+  ...['\u01c4\u01c5\u01c6', '\u01c7\u01c8\u01c9', '\u01ca\u01cb\u01cc', '\u01f1\u01f2\u01f3'].flatMap((forms) =>
+    [...forms].map((ch): [string, string] => [ch, forms[1] as string]),
+  ),
+  ['\u0149', '\u02bcN'],
+  ...SIMPLE_UPPER,
+  ['\u1fb2', '\u1fba\u0345'],
+  ['\u1fb4', '\u0386\u0345'],
+  ['\u1fb7', '\u0391\u0342\u0345'],
+  ['\u1fc2', '\u1fca\u0345'],
+  ['\u1fc4', '\u0389\u0345'],
+  ['\u1fc7', '\u0397\u0342\u0345'],
+  ['\u1ff2', '\u1ffa\u0345'],
+  ['\u1ff4', '\u038f\u0345'],
+  ['\u1ff7', '\u03a9\u0342\u0345'],
+]);
+
+/** A rune's title case with full mappings: "ß" → "Ss", "ﬁ" → "Fi", "ǆ" → "ǅ". */
+function titleRune(ch: string): string {
+  const special = TITLE_CASE.get(ch);
+  if (special !== undefined) return special;
+  const [first = ch, ...rest] = [...ch.toUpperCase()];
+  return first + rest.join('').toLowerCase();
+}
+
+const cased = /^[\p{Lowercase}\p{Uppercase}\p{Lt}]$/u;
+const caseIgnorable = /^[\p{Mn}\p{Me}\p{Cf}\p{Lm}\p{Sk}'.:\u00b7\u2018\u2019\u2024\ufe52\uff07\uff0e]$/u;
+const wordChar = /^[\p{L}\p{M}\p{Nd}\p{Pc}]$/u;
 const midLetter = new Set(["'", '.', ':', '\u00b7', '\u2019', '\u2018', '\u05f4', '\u2027', '\ufe13', '\ufe52', '\ufe55', '\uff07', '\uff0e', '\uff1a']);
 
+/** Σ is final (ς) when a cased letter precedes it and none follows, case-ignorable runes skipped. */
+function isFinalSigma(runes: readonly string[], i: number): boolean {
+  for (let j = i + 1; j < runes.length; j++) {
+    const r = runes[j] as string;
+    if (cased.test(r)) return false;
+    if (!caseIgnorable.test(r)) break;
+  }
+  return true;
+}
+
 /**
- * title: the first letter of every word upper-cased and the rest lower-cased, as
- * golang.org/x/text/cases.Title does for American English. Words are runs of letters,
- * digits, marks and "_"; an apostrophe, period or colon between two letters stays
- * inside the word ("don't", "hello.world").
+ * title, as golang.org/x/text/cases.Title(language.AmericanEnglish): in each word the
+ * first cased letter is title-cased ("2s" → "2S", "ßtraße" → "Sstraße") and the letters
+ * after it lower-cased, with a final sigma. Words are runs of letters, marks, digits and
+ * connectors; an apostrophe, period or colon between two letters stays inside the word.
  */
 export function title(s: string): string {
   const runes = [...s];
   let out = '';
   let inWord = false;
+  let titled = false;
   for (let i = 0; i < runes.length; i++) {
     const ch = runes[i] as string;
-    if (wordChar.test(ch)) {
-      out += inWord ? toLower(ch) : toUpper(ch);
+    const mid = inWord && midLetter.has(ch) && wordChar.test(runes[i - 1] ?? '') && wordChar.test(runes[i + 1] ?? '');
+    if (!wordChar.test(ch) && !mid) {
+      out += ch;
+      inWord = titled = false;
+    } else if (!cased.test(ch)) {
+      out += ch;
       inWord = true;
-    } else if (inWord && midLetter.has(ch) && letter.test(runes[i - 1] ?? '') && letter.test(runes[i + 1] ?? '')) {
-      out += ch;
+    } else if (!titled) {
+      out += titleRune(ch);
+      inWord = titled = true;
     } else {
-      out += ch;
-      inWord = false;
+      out += ch === '\u03a3' && isFinalSigma(runes, i) ? '\u03c2' : ch.toLowerCase();
     }
   }
   return out;

@@ -381,7 +381,6 @@ add('fn/function-as-field', '{{ .toUpper }}');
 
 // --- Alertmanager functions ---
 add('am/toUpper-toLower', '{{ toUpper "MiXed ß é" }} {{ toLower "MiXed ÉÀ" }} {{ .Status | toUpper }}', am);
-add('am/title', '{{ title "hello wORLD foo-bar don\'t x_y 3rd.place hello.world" }}');
 add('am/trimSpace', '[{{ trimSpace .spaces }}] [{{ trimSpace "\\u00a0 x \\u3000" }}]', obj);
 add('am/join', '{{ join ", " .CommonLabels.Values }} {{ join "-" (stringSlice "a" "b") }} [{{ join "," (stringSlice) }}]', am);
 add('am/join-pipe', '{{ .GroupLabels.Names | join "," }}', am);

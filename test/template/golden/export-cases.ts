@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_TEMPLATES } from '../../../src/template/index.js';
+import { defaultTexts } from '../../../src/template/index.js';
 import cases from './cases.js';
 import { GOLDEN_NOW } from './now.js';
 
@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = JSON.parse(readFileSync(join(here, 'fixtures.json'), 'utf8')) as unknown;
 const corpus = {
   now: GOLDEN_NOW,
-  defaults: DEFAULT_TEMPLATES,
+  defaults: defaultTexts('grafana'),
   fixtures,
   cases: cases.map((c) => ({ ...c, skipGo: c.handChecked !== undefined, handChecked: undefined })),
 };

@@ -37,9 +37,14 @@ type caseSpec struct {
 	Skip     bool              `json:"skipGo,omitempty"`
 }
 
+type namedText struct {
+	Name string `json:"name"`
+	Text string `json:"text"`
+}
+
 type corpus struct {
 	Now      string                     `json:"now"`
-	Defaults string                     `json:"defaults"`
+	Defaults []namedText                `json:"defaults"`
 	Fixtures map[string]json.RawMessage `json:"fixtures"`
 	Cases    []caseSpec                 `json:"cases"`
 }
@@ -432,10 +437,12 @@ func run(c corpus, cs caseSpec) (out string, err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	root := tt.New("defaults").Option("missingkey=zero")
+	root := tt.New("").Option("missingkey=zero")
 	root.Funcs(grafanaFuncs(root)).Funcs(amFuncs())
-	if _, err := root.Parse(c.Defaults); err != nil {
-		return "", err
+	for _, d := range c.Defaults {
+		if _, err := root.New(d.Name).Parse(d.Text); err != nil {
+			return "", err
+		}
 	}
 	for i, e := range cs.Extra {
 		if _, err := root.New(fmt.Sprintf("extra%d", i+1)).Parse(e); err != nil {
