@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { expandGlob } from './config/template-files.js';
 import { parseArgs } from 'node:util';
 import { credentialsBanner } from './config/credentials.js';
 import { limitHeapGrowth } from './observability/heap.js';
@@ -15,7 +16,7 @@ Commands:
   serve            start the server (default)
   check-config     validate the configuration and exit
   migrate          apply database migrations and exit
-  template render --template <file> --data <payload.json> [--name <template>]
+  template render --template <file> --data <payload.json> [--name <template>] [--profile alertmanager|grafana]
                    render a Go template against a webhook payload, like amtool
 
 Options:
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       readFile: (path) => readFile(path, 'utf8'),
+      glob: expandGlob,
     });
   }
   const { values, positionals } = parseArgs({

@@ -14,6 +14,7 @@ import { executionApiRoutes } from './api/executions.js';
 import { receiverApiRoutes } from './api/receivers.js';
 import { reportApiRoutes } from './api/reports.js';
 import { ensureCredentials, type Credentials } from './config/credentials.js';
+import { loadTemplateFiles } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { installErrorHandler } from './intake/errors.js';
 import { hookRoutes } from './intake/hooks.js';
@@ -190,12 +191,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const externalUrl = () => (config.server.external_url || listening).replace(/\/+$/, '');
   const readiness = { ready: () => ready };
 
+  const templates = loadTemplateFiles(config.templates);
   const act = actJobKind({
     store,
     secrets,
     actionDeps: {
       kubernetes: { kubeconfig: config.actions.kubeconfig, context: config.actions.kube_context, inCluster: config.actions.kubeconfig === '' },
       commandEnvAllowlist: config.actions.command_env_allowlist,
+      templates,
     },
     externalUrl: () => externalUrl(),
     now,
@@ -211,6 +214,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     provisioned: config.contact_points,
     policy: urlPolicyFromEnv(process.env, config.outbound),
     externalUrl: () => externalUrl(),
+    templates,
     now,
     wake: () => runner.wake(NOTIFY_KINDS),
     delivery: {

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { NamedText } from '../template/index.js';
 import type { AlertSnapshot } from '../model/alert.js';
 import type { NotificationMeta } from '../store/ingest.js';
 import type { Release } from '../store/locks.js';
@@ -95,4 +96,6 @@ export interface ActionDeps {
   kubernetes: { kubeconfig: string; context: string; inCluster: boolean };
   /** Environment variables of the server that commands may see. */
   commandEnvAllowlist: readonly string[];
+  /** The user's template files (alertwire.yaml `templates:`), seen by the http kind's templates. */
+  templates: readonly NamedText[];
 }

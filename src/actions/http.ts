@@ -7,7 +7,7 @@ import type { Agent, Dispatcher } from 'undici';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { TemplateError, notificationData, renderTemplate, validateTemplate } from '../template/index.js';
-import type { NotificationAlert, NotificationInput } from '../template/index.js';
+import type { NamedText, NotificationAlert, NotificationInput } from '../template/index.js';
 import type { Action, ActionContext, ActionKind, ActionOutcome, AlertSnapshot, SettingsIssue } from './action.js';
 import { commonPairs } from './command-env.js';
 import { loadUndici } from '../lazy-modules.js';
@@ -113,11 +113,18 @@ function authHeader(auth: HttpAuth | undefined): string | null {
   return null;
 }
 
-function renderHeaders(settings: HttpSettings, data: unknown, now: Date, hasBody: boolean): Record<string, string> {
+/** The request is Alertmanager's webhook body, so its templates see Alertmanager's defaults. */
+interface RenderScope {
+  now: Date;
+  namespace: 'alertmanager';
+  library: readonly NamedText[];
+}
+
+function renderHeaders(settings: HttpSettings, data: unknown, scope: RenderScope, hasBody: boolean): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': 'alertwire' };
   if (hasBody) headers['content-type'] = 'application/json';
   for (const [name, text] of Object.entries(settings.headers ?? {})) {
-    headers[name.toLowerCase()] = renderTemplate(text, data, { now, parseName: `action.headers.${name}` });
+    headers[name.toLowerCase()] = renderTemplate(text, data, { ...scope, parseName: `action.headers.${name}` });
   }
   const authorization = authHeader(settings.auth);
   if (authorization) headers.authorization = authorization;
@@ -125,16 +132,16 @@ function renderHeaders(settings: HttpSettings, data: unknown, now: Date, hasBody
 }
 
 /** Renders URL, headers and body; throws TemplateError or a TypeError for a bad URL. */
-function prepare(settings: HttpSettings, context: ActionContext): PreparedRequest {
+function prepare(settings: HttpSettings, context: ActionContext, library: readonly NamedText[]): PreparedRequest {
   const notification = notificationOf(context);
   const data = notificationData(notification);
-  const now = new Date(context.now());
+  const scope: RenderScope = { now: new Date(context.now()), namespace: 'alertmanager', library };
   const method = settings.method ?? 'POST';
-  const url = new URL(renderTemplate(settings.url, data, { now, parseName: 'action.url' }).trim());
+  const url = new URL(renderTemplate(settings.url, data, { ...scope, parseName: 'action.url' }).trim());
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`URL scheme ${url.protocol} is not http or https`);
   const body =
-    method === 'GET' ? undefined : settings.body === undefined ? JSON.stringify(notification) : renderTemplate(settings.body, data, { now, parseName: 'action.body' });
-  return { url, method, headers: renderHeaders(settings, data, now, body !== undefined), body };
+    method === 'GET' ? undefined : settings.body === undefined ? JSON.stringify(notification) : renderTemplate(settings.body, data, { ...scope, parseName: 'action.body' });
+  return { url, method, headers: renderHeaders(settings, data, scope, body !== undefined), body };
 }
 
 // --- sending and judging the response ---
@@ -192,7 +199,10 @@ class HttpAction implements Action {
   /** Made on the first run, not at creation: undici is imported on first use (memory at idle). */
   private client: Promise<HttpClient> | null = null;
 
-  constructor(private readonly settings: HttpSettings) {
+  constructor(
+    private readonly settings: HttpSettings,
+    private readonly library: readonly NamedText[],
+  ) {
     this.timeoutS = settings.timeout ?? DEFAULT_TIMEOUT_S;
   }
 
@@ -204,7 +214,7 @@ class HttpAction implements Action {
   async run(context: ActionContext): Promise<ActionOutcome> {
     let prepared: PreparedRequest;
     try {
-      prepared = prepare(this.settings, context);
+      prepared = prepare(this.settings, context, this.library);
     } catch (error) {
       // A template or URL that fails for this notification will fail the same way on retry.
       const message = error instanceof TemplateError || error instanceof TypeError ? error.message : String(error);
@@ -336,5 +346,5 @@ export const httpKind: ActionKind<HttpSettings> = {
     ['tls', 'key'],
   ],
   check: checkSettings,
-  create: (settings) => new HttpAction(settings),
+  create: (settings, deps) => new HttpAction(settings, deps.templates),
 };

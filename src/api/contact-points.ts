@@ -10,10 +10,10 @@ import { redactSecrets } from '../notify/secret-fields.js';
 import type { TestKind, TestResult } from '../notify/test-message.js';
 import { describeIssue, SettingsError } from '../notify/validate.js';
 import { outboundFor, type SnapshotAlert } from '../notify/outbound.js';
-import { renderBody } from '../notify/payload.js';
+import { renderBody, type RenderContext } from '../notify/payload.js';
 import { renderField, templateData } from '../notify/render.js';
 import { labelsFingerprint } from '../model/fingerprint.js';
-import { TemplateError } from '../template/index.js';
+import { TemplateError, type NamedText } from '../template/index.js';
 import type { Store } from '../store/database.js';
 import { attemptStats } from '../store/deliveries.js';
 
@@ -25,6 +25,8 @@ export interface ContactPointApiDeps {
   now: () => number;
   /** Base URL of the templates' .ExternalURL in previews; default: the origin the request came to. */
   externalUrl?: () => string;
+  /** The user's template files, which previews render with as deliveries do. */
+  templates: readonly NamedText[];
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -155,7 +157,7 @@ export async function contactPointRoutes(app: FastifyInstance, deps: ContactPoin
     answering(reply, async () => {
       const cp = await deps.manager.draft(request.body.contactPoint, request.body.basedOn);
       const origin = deps.externalUrl?.() ?? `${request.protocol}://${request.host}`;
-      return renderPreview(cp, origin, deps.now());
+      return renderPreview(cp, { externalUrl: origin, now: deps.now(), templates: deps.templates });
     }),
   );
 }
@@ -174,15 +176,16 @@ export function sampleGroup(now: number): SnapshotAlert[] {
  * point would send for the sample group, rendered by the real templates. A template that fails
  * while running answers 400 naming its field, like one that fails to parse.
  */
-function renderPreview(cp: LoadedContactPoint, externalUrl: string, now: number) {
+function renderPreview(cp: LoadedContactPoint, ctx: RenderContext) {
   const s = cp.settings;
-  const outbound = outboundFor(s.name, sampleGroup(now), { team: 'blue' }, undefined);
+  const outbound = outboundFor(s.name, sampleGroup(ctx.now), { team: 'blue' }, undefined);
   try {
-    const data = templateData(outbound, externalUrl);
-    const rendered = renderBody(s, outbound, { externalUrl, now });
+    const data = templateData(outbound, ctx.externalUrl);
+    const rendered = renderBody(s, outbound, ctx);
+    const scope = { namespace: 'grafana', library: ctx.templates } as const;
     return {
-      title: renderField('title', s.title, data, now),
-      message: renderField('message', s.message, data, now),
+      title: renderField('title', s.title, data, ctx.now, scope),
+      message: renderField('message', s.message, data, ctx.now, scope),
       body: rendered.body,
       contentType: rendered.contentType,
       alertCount: rendered.alertCount,

@@ -3,6 +3,8 @@ import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { cidrList, cidrProblem } from '../notify/url-policy.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { readTemplateFiles, resolveTemplateGlobs } from './template-files.js';
+import type { NamedText } from '../template/index.js';
 
 /** A configuration problem, located as precisely as the source allows. */
 export interface ConfigIssue {
@@ -76,7 +78,18 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Co
   }
   issues.push(...outboundIssues(withDefaults, path, env, locate), ...rateLimitIssues(withDefaults, path, env, locate));
   if (issues.length > 0) throw new ConfigError(dedupeIssues(issues));
-  return withDefaults as Config;
+  const config = withDefaults as Config;
+  config.templates = resolveTemplateGlobs(config.templates, path);
+  // Serve reads the files again when it starts; checking them here makes check-config say what serve would.
+  loadTemplateFiles(config.templates);
+  return config;
+}
+
+/** The template files `templates:` names, parsed; throws ConfigError naming each file that cannot be read or parsed. */
+export function loadTemplateFiles(globs: readonly string[]): NamedText[] {
+  const { files, issues } = readTemplateFiles(globs);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return files;
 }
 
 type Locate = (segments: string[]) => { line?: number; column?: number };

@@ -141,6 +141,10 @@ export const ConfigSchema = Type.Object(
     analysis: AnalysisConfig,
     receivers: ProvisionedReceivers,
     contact_points: ProvisionedContactPoints,
+    templates: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Globs of Go template files (as in alertmanager.yml), relative to this file; their definitions replace the defaults of the same name',
+    }),
   },
   { additionalProperties: false },
 );

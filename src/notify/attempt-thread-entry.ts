@@ -17,7 +17,7 @@ function serve(port: NonNullable<typeof parentPort>, data: ThreadData): void {
   const transport = new Transport(data.policy);
   const oauth = new OAuthTokens(transport);
   let externalUrl = '';
-  const deps: SenderDeps = { transport, oauth, externalUrl: () => externalUrl, now: () => Date.now() };
+  const deps: SenderDeps = { transport, oauth, externalUrl: () => externalUrl, templates: data.templates, now: () => Date.now() };
   const contactPoints = new Map<string, SendingContactPoint>();
   let results: ThreadResult[] = [];
   let flushQueued = false;

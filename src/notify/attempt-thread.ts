@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { NamedText } from '../template/index.js';
 import type { Log } from '../observability/log.js';
 import type { WalCheckpointTarget } from '../store/wal-checkpoints.js';
 import type { AttemptRequest, AttemptResult } from './attempt.js';
@@ -20,6 +21,8 @@ export interface ThreadContactPoint {
 
 export interface ThreadData {
   policy: UrlPolicy;
+  /** The user's template files, which the thread renders with. */
+  templates: readonly NamedText[];
   /** The SQLite log to checkpoint from the thread, if any. */
   checkpoints?: WalCheckpointTarget;
 }
@@ -34,6 +37,7 @@ export type FromThread = { kind: 'results'; items: ThreadResult[] } | { kind: 'c
 
 export interface AttemptThreadOptions {
   policy: UrlPolicy;
+  templates: readonly NamedText[];
   externalUrl: () => string;
   log: Log;
   /**
@@ -123,7 +127,7 @@ export class AttemptThread implements Attempts {
   private spawned(): Worker {
     if (this.worker) return this.worker;
     const checkpoints = this.options.checkpoints;
-    const worker = spawnThread({ policy: this.options.policy, ...(checkpoints ? { checkpoints: checkpoints.target } : {}) });
+    const worker = spawnThread({ policy: this.options.policy, templates: this.options.templates, ...(checkpoints ? { checkpoints: checkpoints.target } : {}) });
     if (checkpoints) this.takeBackCheckpoints = checkpoints.handOver();
     worker.on('message', (m: FromThread) => this.settle(m));
     worker.on('error', (error) => {

@@ -28,7 +28,7 @@ export async function makeAttempt(cp: SendingContactPoint, request: AttemptReque
   let rendered: { body: string; contentType: string } | undefined;
   if (body === null) {
     try {
-      rendered = renderBody(cp.settings, outbound, { externalUrl: deps.externalUrl(), now: deps.now() });
+      rendered = renderBody(cp.settings, outbound, { externalUrl: deps.externalUrl(), now: deps.now(), templates: deps.templates });
     } catch (error) {
       if (error instanceof TemplateError) return { templateError: error.message };
       throw error;

@@ -22,6 +22,7 @@ import { ContactPointRegistry, type LoadedContactPoint } from './registry.js';
 import { planRouting, routeJobKind } from './route-job.js';
 import { sendTest, type TestKind, type TestResult } from './test-message.js';
 import { Transport } from './transport.js';
+import type { NamedText } from '../template/index.js';
 import type { UrlPolicy } from './url-policy.js';
 
 export interface NotifierDeps {
@@ -32,6 +33,8 @@ export interface NotifierDeps {
   provisioned: readonly ProvisionedContactPointConfig[];
   policy: UrlPolicy;
   externalUrl: () => string;
+  /** The user's template files (alertwire.yaml `templates:`), which every contact point's templates see. */
+  templates: readonly NamedText[];
   now: () => number;
   /** Wakes the job runner after new jobs were committed outside the ingest path. */
   wake: () => void;
@@ -61,12 +64,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const transport = new Transport(deps.policy);
   const oauth = new OAuthTokens(transport);
   const breakers = new CircuitBreakers();
-  const sender = { transport, oauth, externalUrl: deps.externalUrl, now };
+  const sender = { transport, oauth, externalUrl: deps.externalUrl, templates: deps.templates, now };
   // Deliveries are sent from a thread of their own; test messages, rarer, from here.
   // On SQLite the thread also checkpoints the write-ahead log, which the attempt log fills fastest.
   const wal = walCheckpointTarget(store);
   const attempts = new AttemptThread({
     policy: deps.policy,
+    templates: deps.templates,
     externalUrl: deps.externalUrl,
     log: deps.log,
     ...(wal ? { checkpoints: { target: wal, handOver: () => handOverCheckpoints(store) } } : {}),
@@ -124,7 +128,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     worker: new DeliveryWorker({ attempts, now, store, registry, breakers, metrics, ready }, { ...deps.delivery, log: deps.log }),
     async routes(scope) {
       scope.addHook('onRequest', async () => ready());
-      await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now, externalUrl: deps.externalUrl });
+      await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now, externalUrl: deps.externalUrl, templates: deps.templates });
       await deliveryRoutes(scope, { store, manager });
     },
     ready,

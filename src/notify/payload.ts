@@ -1,3 +1,4 @@
+import type { NamedText, TemplateScope } from '../template/index.js';
 import type { ContactPointSettings } from './contact-point.js';
 import { truncate, type OutboundNotification, type SnapshotAlert } from './outbound.js';
 import { alertmanagerAlert, goTime, renderField, templateData } from './render.js';
@@ -13,6 +14,13 @@ export interface RenderedBody {
 export interface RenderContext {
   externalUrl: string;
   now: number;
+  /** The user's template files (alertwire.yaml `templates:`). */
+  templates: readonly NamedText[];
+}
+
+/** Grafana's defaults: the title and message are Grafana's fields, and custom bodies see the superset. */
+function grafanaScope(ctx: RenderContext): TemplateScope {
+  return { namespace: 'grafana', library: ctx.templates };
 }
 
 const JSON_TYPE = 'application/json';
@@ -47,9 +55,9 @@ function grafanaBody(s: ContactPointSettings, n: OutboundNotification, ctx: Rend
     groupKey: n.groupKey,
     truncatedAlerts: n.truncatedAlerts,
     orgId: n.orgId ?? 1,
-    title: renderField('title', s.title, data, ctx.now),
+    title: renderField('title', s.title, data, ctx.now, grafanaScope(ctx)),
     state: n.status === 'firing' ? 'alerting' : 'ok',
-    message: renderField('message', s.message, data, ctx.now),
+    message: renderField('message', s.message, data, ctx.now, grafanaScope(ctx)),
   };
   return JSON.stringify(body);
 }
@@ -96,7 +104,7 @@ function kubesphereBody(n: OutboundNotification, ctx: RenderContext): string {
 /** A custom body from the payload template; `.Vars` holds the configured variables. */
 function customBody(s: ContactPointSettings, n: OutboundNotification, ctx: RenderContext): string {
   const data = templateData(n, ctx.externalUrl, s.payload.vars ?? {});
-  return renderField('payload.template', s.payload.template ?? '', data, ctx.now);
+  return renderField('payload.template', s.payload.template ?? '', data, ctx.now, grafanaScope(ctx));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { notificationData, parseTemplate, type NotificationAlert, type NotificationInput, type TemplateData } from '../template/index.js';
-import type { Template } from '../template/index.js';
+import type { Template, TemplateNamespace, TemplateScope } from '../template/index.js';
+import type { PayloadProfile } from './contact-point.js';
 import { memoized } from './memo.js';
 import type { OutboundNotification, SnapshotAlert } from './outbound.js';
 
@@ -14,8 +15,17 @@ const templateFor = memoized(
   (field: string, text: string): Template => parseTemplate(field, text),
 );
 
-export function renderField(field: string, text: string, data: TemplateData, now: number): string {
-  return templateFor(field, text).execute(data, { now: new Date(now) });
+export function renderField(field: string, text: string, data: TemplateData, now: number, scope: TemplateScope): string {
+  return templateFor(field, text).execute(data, { ...scope, now: new Date(now) });
+}
+
+/**
+ * Whose default templates a contact point's templates see. Alertmanager's and KubeSphere's
+ * bodies are fixed, so only their URL is a template, and it sees Alertmanager's definitions;
+ * Grafana's profile and custom bodies see Grafana's, the superset.
+ */
+export function namespaceFor(profile: PayloadProfile): TemplateNamespace {
+  return profile === 'alertmanager' || profile === 'kubesphere' ? 'alertmanager' : 'grafana';
 }
 
 /** Go's time.Time in JSON (RFC 3339 with nanoseconds, trailing zeros dropped); null is the zero time. */

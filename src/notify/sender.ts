@@ -1,9 +1,10 @@
 import { TemplateError } from '../template/index.js';
+import type { NamedText } from '../template/index.js';
 import { OAuthError, OAuthTokens, staticAuthorization } from './auth.js';
 import type { OutboundNotification } from './outbound.js';
 import type { LoadedContactPoint } from './registry.js';
 import { memoized } from './memo.js';
-import { renderField, templateData } from './render.js';
+import { namespaceFor, renderField, templateData } from './render.js';
 import { parseRetryAfter, verdict, type Verdict } from './retry.js';
 import { signatureHeaders } from './signing.js';
 import { RESPONSE_BODY_LIMIT, Transport, type OutboundResponse } from './transport.js';
@@ -34,6 +35,8 @@ export interface SenderDeps {
   transport: Transport;
   oauth: OAuthTokens;
   externalUrl: () => string;
+  /** The user's template files, seen by URL and body templates. */
+  templates: readonly NamedText[];
   now: () => number;
 }
 
@@ -70,7 +73,8 @@ export type SendingContactPoint = Pick<LoadedContactPoint, 'id' | 'version' | 's
 function targetUrl(cp: SendingContactPoint, outbound: OutboundNotification, deps: SenderDeps): string {
   const text = cp.settings.url;
   if (!text.includes('{{')) return text;
-  return renderField('url', text, templateData(outbound, deps.externalUrl()), deps.now()).trim();
+  const scope = { namespace: namespaceFor(cp.settings.payload.profile), library: deps.templates };
+  return renderField('url', text, templateData(outbound, deps.externalUrl()), deps.now(), scope).trim();
 }
 
 /** The Authorization header, and whether it is an OAuth2 token taken from the cache. */

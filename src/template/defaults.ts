@@ -10,13 +10,13 @@ export type TemplateNamespace = (typeof TEMPLATE_NAMESPACES)[number];
 /** Grafana's is the superset, and what contact points have always rendered with. */
 export const DEFAULT_NAMESPACE: TemplateNamespace = 'grafana';
 
-/** A default text and the name it is parsed under, which error messages show. */
-export interface DefaultText {
+/** A template text and the name it is parsed under, which error messages show: a default text, or a user's file. */
+export interface NamedText {
   readonly name: string;
   readonly text: string;
 }
 
-const TEXTS: Readonly<Record<TemplateNamespace, readonly DefaultText[]>> = {
+const TEXTS: Readonly<Record<TemplateNamespace, readonly NamedText[]>> = {
   alertmanager: [{ name: 'alertmanager-defaults', text: defineAll(ALERTMANAGER) }],
   grafana: [
     { name: 'alertmanager-defaults', text: defineAll(ALERTMANAGER) },
@@ -25,7 +25,7 @@ const TEXTS: Readonly<Record<TemplateNamespace, readonly DefaultText[]>> = {
 };
 
 /** The texts of a namespace, in parse order: a later definition of a name replaces an earlier one. */
-export function defaultTexts(namespace: TemplateNamespace): readonly DefaultText[] {
+export function defaultTexts(namespace: TemplateNamespace): readonly NamedText[] {
   return TEXTS[namespace];
 }
 

@@ -4,7 +4,7 @@
 // Pure: no I/O, and no clock — functions that need the current time (since,
 // time.Now) use `options.now` and fail when it is not given.
 import { DEFAULT_NAMESPACE, defaultTexts } from './defaults.js';
-import type { TemplateNamespace } from './defaults.js';
+import type { NamedText, TemplateNamespace } from './defaults.js';
 import { TemplateError } from './errors.js';
 import type { Limits } from './exec.js';
 import { DEFAULT_LIMITS } from './exec.js';
@@ -17,7 +17,7 @@ export type { NotificationAlert, NotificationInput, NotificationDataOptions, Tem
 export { DEFAULT_LIMITS } from './exec.js';
 export type { Limits } from './exec.js';
 export { DEFAULT_NAMESPACE, TEMPLATE_NAMESPACES, defaultNames, defaultTexts } from './defaults.js';
-export type { DefaultText, TemplateNamespace } from './defaults.js';
+export type { NamedText, TemplateNamespace } from './defaults.js';
 
 /** The name the main text of renderTemplate is parsed under, as it appears in errors. */
 export const MAIN_TEMPLATE_NAME = 'template';
@@ -35,11 +35,18 @@ export interface RenderOptions {
   parseName?: string;
   /** Whose default definitions the text sees: Alertmanager's, or Grafana's over them (the default). */
   namespace?: TemplateNamespace;
+  /** The user's template files (alertwire.yaml `templates:`), parsed after the defaults: their definitions win. */
+  library?: readonly NamedText[];
 }
+
+/** What a stored template sees besides itself; see RenderOptions. */
+export type TemplateScope = Pick<RenderOptions, 'namespace' | 'library'>;
+
+const NO_LIBRARY: readonly NamedText[] = [];
 
 /** A parsed template text: its definitions plus the defaults, ready to execute. */
 export class Template {
-  private readonly sets = new Map<TemplateNamespace, TemplateSet>();
+  private readonly sets = new WeakMap<readonly NamedText[], Map<TemplateNamespace, TemplateSet>>();
 
   constructor(
     readonly name: string,
@@ -54,10 +61,13 @@ export class Template {
   /** Executes the text (or `options.name`) with the default templates available. */
   execute(data: unknown, options: Omit<RenderOptions, 'parseName' | 'extraTemplates'> = {}): string {
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    let set = this.sets.get(namespace);
+    const library = options.library ?? NO_LIBRARY;
+    let byNamespace = this.sets.get(library);
+    if (!byNamespace) this.sets.set(library, (byNamespace = new Map()));
+    let set = byNamespace.get(namespace);
     if (!set) {
-      set = TemplateSet.of([...defaultTexts(namespace), { name: this.name, text: this.text }]);
-      this.sets.set(namespace, set);
+      set = TemplateSet.of([...defaultTexts(namespace), ...library, { name: this.name, text: this.text }]);
+      byNamespace.set(namespace, set);
     }
     return set.execute(options.name ?? this.name, data, options.now, options.limits, this.name);
   }
@@ -80,7 +90,7 @@ export function parseTemplate(name: string, text: string): Template {
  */
 export function renderTemplate(text: string, data: unknown, options: RenderOptions = {}): string {
   const parseName = options.parseName ?? MAIN_TEMPLATE_NAME;
-  const texts = [...defaultTexts(options.namespace ?? DEFAULT_NAMESPACE)];
+  const texts = [...defaultTexts(options.namespace ?? DEFAULT_NAMESPACE), ...(options.library ?? NO_LIBRARY)];
   (options.extraTemplates ?? []).forEach((t, i) => texts.push({ name: `extra${i + 1}`, text: t }));
   texts.push({ name: parseName, text });
   const set = TemplateSet.of(texts);

@@ -15,6 +15,7 @@ const NODE = process.execPath;
 const deps: ActionDeps = {
   kubernetes: { kubeconfig: '', context: '', inCluster: false },
   commandEnvAllowlist: ['AW_TEST_ALLOWED'],
+  templates: [],
 };
 
 const disk: AlertSnapshot = {

@@ -16,7 +16,7 @@ import { LocalLocks } from '../../src/store/locks.js';
 
 const locks = new LocalLocks();
 
-const deps: ActionDeps = { kubernetes: { kubeconfig: '', context: '', inCluster: false }, commandEnvAllowlist: [] };
+const deps: ActionDeps = { kubernetes: { kubeconfig: '', context: '', inCluster: false }, commandEnvAllowlist: [], templates: [] };
 
 const web1: AlertSnapshot = {
   fingerprint: 'c0ffee0000000001',
@@ -115,8 +115,8 @@ async function sink(respond: Respond = ok, server: Server = createServer(), sche
   return s;
 }
 
-function create(settings: HttpSettings): Action {
-  const action = httpKind.create(settings, deps);
+function create(settings: HttpSettings, templates: ActionDeps['templates'] = []): Action {
+  const action = httpKind.create(settings, { ...deps, templates });
   actions.push(action);
   return action;
 }
@@ -199,6 +199,14 @@ describe('http request', () => {
     assert.equal(r?.headers['content-type'], 'text/plain');
     const since = Math.floor(web1.startsAt / 1000);
     assert.equal(r?.body, `web-1=firing since ${since}\nweb-2=resolved since ${since}\nhttp://alertmanager:9093`);
+  });
+
+  test('templates see Alertmanager\'s defaults and the template files of alertwire.yaml', async () => {
+    const s = await sink();
+    const templates = [{ name: 'edge.tmpl', text: '{{ define "edge.body" }}{{ template "__subject" . }} | {{ template "pagerduty.default.client" . }}{{ end }}' }];
+    const outcome = await create({ url: `${s.base}/in`, body: '{{ template "edge.body" . }}' }, templates).run(context());
+    assert.equal(outcome.decision, 'applied', outcome.reason);
+    assert.equal(s.received[0]?.body, '[FIRING:1] HighLatency (edge) | Alertmanager');
   });
 
   test('GET sends no body', async () => {

@@ -41,7 +41,7 @@ describe('scale action journal (exactly one step across a crash)', () => {
   const action = () =>
     scaleKind.create(
       { workload: web, direction: 'up', max: 10, cooldown_up: 0 } as Parameters<typeof scaleKind.create>[0],
-      { kubernetes: { kubeconfig: kube.kubeconfigPath(), context: 'fake', inCluster: false }, commandEnvAllowlist: [] },
+      { kubernetes: { kubeconfig: kube.kubeconfigPath(), context: 'fake', inCluster: false }, commandEnvAllowlist: [], templates: [] },
     );
 
   it('journals the intended write before making it', async () => {

@@ -62,6 +62,7 @@ describe('scale action against a Kubernetes API server', () => {
   const deps = (context = 'fake', kubeconfig = kube.kubeconfigPath()): ActionDeps => ({
     kubernetes: { kubeconfig, context, inCluster: false },
     commandEnvAllowlist: [],
+    templates: [],
   });
   const receiver = (overrides: Partial<ScaleSettings> = {}, withDeps = deps()): Receiver =>
     new Receiver(scaleKind.create({ workload: web, direction: 'up', max: 10, ...overrides }, withDeps));
@@ -367,7 +368,7 @@ describe('scale action against a Kubernetes API server', () => {
       const host = process.env.KUBERNETES_SERVICE_HOST;
       delete process.env.KUBERNETES_SERVICE_HOST;
       try {
-        const outcome = await receiver({}, { kubernetes: { kubeconfig: '', context: 'ignored', inCluster: true }, commandEnvAllowlist: [] }).fire();
+        const outcome = await receiver({}, { kubernetes: { kubeconfig: '', context: 'ignored', inCluster: true }, commandEnvAllowlist: [], templates: [] }).fire();
         assert.deepEqual([outcome.decision, outcome.transient, outcome.target], ['failed', false, 'deployment/prod/web']);
         assert.match(outcome.reason, /KUBERNETES_SERVICE_HOST is not set/);
       } finally {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, loadTemplateFiles } from '../../src/config/load.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -150,6 +150,49 @@ describe('configuration', () => {
   });
 });
 
+describe('templates: (template files, as in alertmanager.yml)', () => {
+  /** A config file beside a templates/ folder holding `files`. */
+  function withTemplates(files: Record<string, string>, yaml: string): string {
+    const file = yamlFile(yaml);
+    mkdirSync(join(dirname(file), 'templates'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dirname(file), 'templates', name), text);
+    return file;
+  }
+
+  it('is empty by default', () => {
+    assert.deepEqual(loadConfig(undefined, {}).templates, []);
+  });
+
+  it('reads the files of relative globs from the file\'s directory, in name order, named by base name', () => {
+    const file = withTemplates(
+      { 'b.tmpl': '{{ define "b" }}B{{ end }}', 'a.tmpl': '{{ define "a" }}A{{ end }}', 'notes.txt': 'not a template {{' },
+      'templates:\n  - templates/*.tmpl\n',
+    );
+    const config = loadConfig(file, {});
+    assert.deepEqual(config.templates, [join(dirname(file), 'templates/*.tmpl')]);
+    assert.deepEqual(
+      loadTemplateFiles(config.templates).map((f) => f.name),
+      ['a.tmpl', 'b.tmpl'],
+    );
+  });
+
+  it('accepts a glob that matches nothing, as Alertmanager does', () => {
+    const file = yamlFile('templates:\n  - nowhere/*.tmpl\n');
+    assert.deepEqual(loadTemplateFiles(loadConfig(file, {}).templates), []);
+  });
+
+  it('names the file, line and column of a template that does not parse', () => {
+    const file = withTemplates({ 'bad.tmpl': 'ok\n{{ define "x" }}{{ .Nope }' }, 'templates:\n  - templates/*.tmpl\n');
+    const e = configError(() => loadConfig(file, {}));
+    const bad = join(dirname(file), 'templates', 'bad.tmpl');
+    assert.equal(e.issues.length, 1);
+    assert.equal(e.issues[0]?.source, bad);
+    assert.equal(e.issues[0]?.field, 'templates[0]');
+    assert.equal(e.issues[0]?.line, 2);
+    assert.match(e.message, /bad\.tmpl:2:\d+: templates\[0\]: template: bad\.tmpl:2:\d+: unexpected "}" in operand/);
+  });
+});
+
 describe('alertwire check-config', () => {
   const run = (args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ALERTWIRE_CONFIG: '' } });
@@ -165,6 +208,14 @@ describe('alertwire check-config', () => {
     const r = run(['check-config', '--config', file]);
     assert.equal(r.status, 1);
     assert.ok(r.stderr.includes(`${file}:4:7: outbound.allow[1]: bad prefix length in "169.254.0.0/" (0–32)`), r.stderr);
+  });
+
+  it('checks the template files, as serve does', () => {
+    const file = yamlFile('templates:\n  - broken.tmpl\n');
+    writeFileSync(join(dirname(file), 'broken.tmpl'), '{{ if }}');
+    const r = run(['check-config', '--config', file]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /broken\.tmpl:1:\d+: templates\[0\]: template: broken\.tmpl:1:\d+: missing value for if/);
   });
 
   it('exits 1 and prints file:line:column: field for an invalid one', () => {

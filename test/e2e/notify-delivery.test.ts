@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { eventually } from '../support/app.js';
@@ -289,5 +292,28 @@ for (const dialect of DIALECTS) {
         const detail = await call<{ attemptLog: { request: { headers: Record<string, string> } }[] }>(app, 'GET', `/api/v1/deliveries/${d?.id}`);
         assert.equal(detail.body.attemptLog[0]?.request.headers.authorization, '[redacted]');
       }));
+
+    it('renders with the template files of alertwire.yaml: the user\'s definitions, and a redefined default that wins', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'alertwire-tmpl-'));
+      writeFileSync(join(dir, 'team.tmpl'), '{{ define "team.title" }}Team {{ .CommonLabels.severity }}: {{ template "__subject" . }}{{ end }}{{ define "team.path" }}hook-{{ .CommonLabels.alertname }}{{ end }}');
+      writeFileSync(join(dir, 'zz-overrides.tmpl'), '{{ define "__text_alert_list" }}{{ range . }}* {{ .Labels.alertname }}\n{{ end }}{{ end }}');
+      return withApp(
+        dialect,
+        async ({ app, sink }) => {
+          const s = await sink();
+          await createContactPoint(app, { name: 'lib', url: `${s.url}/{{ template "team.path" . }}`, title: '{{ template "team.title" . }}' });
+          await createContactPoint(app, { name: 'lib-am', url: `${s.url}/am`, payload: { profile: 'custom', template: '{{ template "slack.default.title" . }}|{{ template "__text_alert_list" .Alerts }}' } });
+          await postAlerts(app, one('Lib'));
+          const got = await s.waitFor(2);
+          const grafana = got.find((r) => r.path === '/hook-Lib');
+          assert.ok(grafana, `paths: ${got.map((r) => r.path).join(', ')}`);
+          const body = JSON.parse(grafana.body) as { title: string; message: string };
+          assert.equal(body.title, 'Team critical: [FIRING:1]  (Lib critical)');
+          assert.equal(body.message, '**Firing**\n* Lib\n');
+          assert.equal(got.find((r) => r.path === '/am')?.body, '[FIRING:1]  (Lib critical)|* Lib\n');
+        },
+        { templates: [join(dir, '*.tmpl')] },
+      );
+    });
   });
 }

@@ -57,7 +57,7 @@ describe('attempt thread', () => {
 
   before(async () => {
     sink = await startSink();
-    thread = new AttemptThread({ policy: urlPolicy([], []), externalUrl: () => 'http://alertwire.example', log: quiet });
+    thread = new AttemptThread({ policy: urlPolicy([], []), templates: [], externalUrl: () => 'http://alertwire.example', log: quiet });
   });
   after(async () => {
     await thread.close();

@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { withDefaults, type ContactPointSettings } from '../../src/notify/contact-point.js';
 import { outboundFor, split, type SnapshotAlert } from '../../src/notify/outbound.js';
 import { renderBody } from '../../src/notify/payload.js';
+import { namespaceFor, renderField, templateData } from '../../src/notify/render.js';
 
 const NOW = Date.UTC(2024, 2, 1, 12, 0, 0);
-const ctx = { externalUrl: 'https://alertwire.example', now: NOW };
+const ctx = { externalUrl: 'https://alertwire.example', now: NOW, templates: [] };
 
 function alert(labels: Record<string, string>, over: Partial<SnapshotAlert> = {}): SnapshotAlert {
   return {
@@ -126,6 +127,19 @@ describe('grafana profile (default)', () => {
     assert.deepEqual(a?.values, { B: 97.5 });
     assert.equal(a?.valueString, '[ B=97.5 ]');
     assert.equal(a?.imageURL, 'https://g/i.png');
+  });
+});
+
+describe('default templates by profile', () => {
+  it('alertmanager and kubesphere URLs see Alertmanager\'s defaults; grafana and custom templates see Grafana\'s', () => {
+    const resolved = alert({ alertname: 'T3', team: 'blue' }, { status: 'resolved', endsAt: NOW });
+    const data = templateData(outboundFor('hook', [T2, resolved], { team: 'blue' }, undefined), ctx.externalUrl);
+    const subject = (profile: ContactPointSettings['payload']['profile']) =>
+      renderField('url', '{{ template "__subject" . }}', data, NOW, { namespace: namespaceFor(profile), library: [] });
+    assert.equal(subject('alertmanager'), '[FIRING:1] blue ');
+    assert.equal(subject('kubesphere'), '[FIRING:1] blue ');
+    assert.equal(subject('grafana'), '[FIRING:1, RESOLVED:1] blue ');
+    assert.equal(subject('custom'), '[FIRING:1, RESOLVED:1] blue ');
   });
 });
 

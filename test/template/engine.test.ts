@@ -249,6 +249,10 @@ describe('cli', () => {
           if (f === undefined) throw new Error(`ENOENT: ${p}`);
           return f;
         },
+        glob: (pattern: string) => {
+          const re = new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '[^/]*')}$`);
+          return Object.keys(files).filter((f) => re.test(f)).sort();
+        },
         now: () => new Date('2024-01-15T12:00:00Z'),
       },
     };
@@ -258,6 +262,25 @@ describe('cli', () => {
     const t = io({ 't.tmpl': '{{ template "default.message" . }}', 'd.json': JSON.stringify(grafana) });
     assert.equal(await runTemplateRender(['render', '--template', 't.tmpl', '--data', 'd.json'], t.io), 0);
     assert.equal(t.out.join(''), GRAFANA_MESSAGE);
+  });
+
+  test('--profile picks the namespace, and --templates files redefine defaults before the template', async () => {
+    const files = { 't.tmpl': '{{ template "__subject" . }}|{{ template "mine" . }}', 'd.json': JSON.stringify(am), 'lib/a.tmpl': '{{ define "mine" }}a{{ end }}', 'lib/b.tmpl': '{{ define "__subject" }}S:{{ .Status }}{{ end }}' };
+    const grafanaRun = io(files);
+    assert.equal(await runTemplateRender(['render', '--template', 't.tmpl', '--data', 'd.json', '--templates', 'lib/a.tmpl'], grafanaRun.io), 0);
+    assert.equal(grafanaRun.out.join(''), '[FIRING:2, RESOLVED:1] HighCPU (node)|a');
+    const amRun = io(files);
+    assert.equal(await runTemplateRender(['render', '--template', 't.tmpl', '--data', 'd.json', '--profile=alertmanager', '--templates', 'lib/a.tmpl'], amRun.io), 0);
+    assert.equal(amRun.out.join(''), '[FIRING:2] HighCPU (node)|a');
+    const redefined = io(files);
+    assert.equal(await runTemplateRender(['render', '--template', 't.tmpl', '--data', 'd.json', '--templates', 'lib/*.tmpl'], redefined.io), 0);
+    assert.equal(redefined.out.join(''), 'S:firing|a');
+    const bad = io(files);
+    assert.equal(await runTemplateRender(['render', '--template', 't.tmpl', '--data', 'd.json', '--profile', 'slack'], bad.io), 2);
+    assert.match(bad.err.join(''), /--profile: expected one of alertmanager, grafana, got "slack"/);
+    const none = io(files);
+    assert.equal(await runTemplateRender(['render', '--template', 't.tmpl', '--data', 'd.json', '--templates', 'nope/*.tmpl'], none.io), 1);
+    assert.match(none.err.join(''), /--templates nope\/\*\.tmpl: no file matches/);
   });
 
   test('--name picks a defined template', async () => {
