@@ -1,3 +1,4 @@
+import { VERSION } from './version.js';
 import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -137,7 +138,7 @@ function redisFor(config: Config, log: FastifyBaseLogger): Redis | undefined {
 async function registerApiBasics(http: FastifyInstance): Promise<void> {
   await http.register(swagger, {
     openapi: {
-      info: { title: 'alertwire', version: '0.1.0', description: 'Webhook hub for alerts: intake, reports, receivers, contact points' },
+      info: { title: 'alertwire', version: VERSION, description: 'Webhook hub for alerts: intake, reports, receivers, contact points' },
       components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -146,7 +147,10 @@ async function registerApiBasics(http: FastifyInstance): Promise<void> {
   http.removeContentTypeParser('application/json');
   http.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
-    parseJson(request, body as string, done);
+    // Clients label body-less POSTs (redeliver, test, expire) application/json too; a route
+    // that needs a body says so through its schema.
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
   });
 }
 

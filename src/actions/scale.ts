@@ -4,12 +4,15 @@
  * repeats keep scaling until the alert resolves), bounded by min, max and a cooldown per target
  * and direction. A resolved notification steps the other way when the receiver asks for it.
  */
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { V1Scale } from '@kubernetes/client-node';
 import type { Action, ActionContext, ActionDeps, ActionKind, ActionOutcome, SettingsIssue } from './action.js';
 // Types only: the client is loaded on first use (see `connect` below).
-import type { KubeFailure, ScaleClient } from './kubernetes.js';
+import type { KubeFailure, KubeResult, ScaleClient } from './kubernetes.js';
 import {
   cooldownUntil,
   decideStep,
@@ -95,18 +98,8 @@ export const scaleKind: ActionKind<ScaleSettings> = {
   create(settings, deps): Action {
     const scale = resolve(settings);
     const kubeContext = deps.kubernetes.inCluster ? null : deps.kubernetes.context || null;
-    // Built on the first run, not here: a missing kubeconfig then shows up in the execution
-    // record of the receiver that needs it instead of failing every receiver at startup.
-    // A failed load is forgotten, so fixing the kubeconfig needs no restart.
-    let client: Promise<ScaleClient> | null = null;
-    const connect = (): Promise<ScaleClient> => {
-      client ??= loadClient(deps.kubernetes).catch((err: unknown) => {
-        client = null;
-        throw err;
-      });
-      return client;
-    };
-    return { run: (context) => runScale(scale, connect, kubeContext, context) };
+    const clients = new ScaleClients(deps.kubernetes);
+    return { run: (context) => runScale(scale, () => clients.get(), kubeContext, context) };
   },
 };
 
@@ -154,6 +147,68 @@ async function loadClient(access: ActionDeps['kubernetes']): Promise<ScaleClient
     throw new Error(`cannot load @kubernetes/client-node on Node.js ${process.version}: ${(err as Error).message}`);
   }
   return kube.createScaleClient(kube.loadKubeConfig(access));
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** The files the client's credentials come from, as @kubernetes/client-node finds them. */
+function credentialFiles(access: ActionDeps['kubernetes']): string[] {
+  if (access.inCluster) return [SERVICE_ACCOUNT_TOKEN];
+  if (access.kubeconfig) return [access.kubeconfig];
+  return process.env.KUBECONFIG ? process.env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(homedir(), '.kube', 'config')];
+}
+
+/** Changes when any of those files is written, replaced or removed. */
+function credentialStamp(access: ActionDeps['kubernetes']): string {
+  return credentialFiles(access)
+    .map((path) => {
+      try {
+        const stat = statSync(path);
+        return `${path}:${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return `${path}:missing`;
+      }
+    })
+    .join('|');
+}
+
+/**
+ * The scale client, built on the first run rather than at creation: a missing kubeconfig then
+ * shows up in the execution record of the receiver that needs it instead of failing every
+ * receiver at start. It is built again when the kubeconfig (or service account token) file
+ * changes, when building failed, and after the API server refused it or could not be
+ * reached, so a fixed file or a rotated token is picked up by the next execution.
+ */
+class ScaleClients {
+  private cached: { stamp: string; client: Promise<ScaleClient> } | null = null;
+
+  constructor(private readonly access: ActionDeps['kubernetes']) {}
+
+  get(): Promise<ScaleClient> {
+    const stamp = credentialStamp(this.access);
+    if (this.cached?.stamp === stamp) return this.cached.client;
+    const client = loadClient(this.access).then((c) => this.watched(c));
+    client.catch(() => this.forget(client));
+    this.cached = { stamp, client };
+    return client;
+  }
+
+  private forget(client: Promise<ScaleClient>): void {
+    if (this.cached?.client === client) this.cached = null;
+  }
+
+  private watched(inner: ScaleClient): ScaleClient {
+    const self = this.cached?.client;
+    const check = <T>(result: KubeResult<T>): KubeResult<T> => {
+      if (!result.ok && (result.failure.kind === 'unauthorized' || result.failure.kind === 'transient') && self) this.forget(self);
+      return result;
+    };
+    return {
+      readScale: async (workload, signal) => check(await inner.readScale(workload, signal)),
+      replaceScale: async (workload, scale, dryRun, signal) => check(await inner.replaceScale(workload, scale, dryRun, signal)),
+      listHpaTargets: async (namespace, signal) => check(await inner.listHpaTargets(namespace, signal)),
+    };
+  }
 }
 
 /** An outcome without the target and direction, which every path shares. */

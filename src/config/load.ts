@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { cidrList, cidrProblem } from '../notify/url-policy.js';
 import { ConfigSchema, type Config } from './schema.js';
@@ -60,23 +60,59 @@ export function resolveConfigPath(explicit: string | undefined, env: Env): strin
   return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
 }
 
-export function loadConfig(path: string | undefined, env: Env = process.env): Config {
+/** Settings given on the command line (`serve --port 9000`); they override the environment and the file. */
+export interface CommandLineSettings {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+}
+
+const FLAG_OVERRIDES: ReadonlyArray<readonly [keyof CommandLineSettings, string, readonly string[], 'string' | 'integer']> = [
+  ['port', '--port', ['server', 'port'], 'integer'],
+  ['host', '--host', ['server', 'host'], 'string'],
+  ['dataDir', '--data-dir', ['data_dir'], 'string'],
+];
+
+/** One value that replaces the file's: where it comes from, where it goes, and its text. */
+interface Override {
+  source: string;
+  path: readonly string[];
+  kind: 'string' | 'integer' | 'cidrs';
+  text: string;
+}
+
+/** Environment variables, then command-line flags, that are set: a later one wins. */
+function overridesFrom(env: Env, flags: CommandLineSettings): Override[] {
+  const out: Override[] = [];
+  for (const [name, path, kind] of ENV_OVERRIDES) {
+    const text = env[name];
+    if (text !== undefined && text !== '') out.push({ source: `env ${name}`, path, kind, text });
+  }
+  for (const [key, flag, path, kind] of FLAG_OVERRIDES) {
+    const text = flags[key];
+    if (text !== undefined) out.push({ source: flag, path, kind, text });
+  }
+  return out;
+}
+
+export function loadConfig(path: string | undefined, env: Env = process.env, flags: CommandLineSettings = {}): Config {
   const { raw, locate } = path ? readYaml(path) : { raw: {}, locate: () => ({}) };
   const issues: ConfigIssue[] = [];
-  applyEnv(raw, env, issues);
+  const overrides = overridesFrom(env, flags);
+  applyOverrides(raw, overrides, issues);
   defaultRateLimitStore(raw);
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const segments = error.path.split('/').filter(Boolean);
-    const fromEnv = envFor(segments, env);
+    const fromEnv = overrideFor(segments, overrides);
     issues.push({
       source: fromEnv ?? path ?? '(defaults)',
       ...(fromEnv ? {} : locate(segments)),
       field: fieldName(segments),
-      message: error.message,
+      message: schemaMessage(error),
     });
   }
-  issues.push(...outboundIssues(withDefaults, path, env, locate), ...rateLimitIssues(withDefaults, path, env, locate));
+  issues.push(...outboundIssues(withDefaults, path, overrides, locate), ...rateLimitIssues(withDefaults, path, overrides, locate));
   if (issues.length > 0) throw new ConfigError(dedupeIssues(issues));
   const config = withDefaults as Config;
   config.templates = resolveTemplateGlobs(config.templates, path);
@@ -106,11 +142,11 @@ function defaultRateLimitStore(raw: Record<string, unknown>): void {
 }
 
 /** A Redis store needs a URL: say which setting gives it rather than fall back to memory. */
-function rateLimitIssues(config: unknown, path: string | undefined, env: Env, locate: Locate): ConfigIssue[] {
+function rateLimitIssues(config: unknown, path: string | undefined, overrides: readonly Override[], locate: Locate): ConfigIssue[] {
   const limits = (config as { rate_limit?: { store?: unknown; redis_url?: unknown } }).rate_limit;
   if (limits?.store !== 'redis' || (typeof limits.redis_url === 'string' && limits.redis_url !== '')) return [];
   const segments = ['rate_limit', 'store'];
-  const fromEnv = envFor(segments, env);
+  const fromEnv = overrideFor(segments, overrides);
   return [
     {
       source: fromEnv ?? path ?? '(defaults)',
@@ -127,13 +163,13 @@ function fieldName(segments: readonly string[]): string {
 }
 
 /** Every entry of outbound.allow and outbound.deny must be an address or CIDR; the schema only knows they are strings. */
-function outboundIssues(config: unknown, path: string | undefined, env: Env, locate: Locate): ConfigIssue[] {
+function outboundIssues(config: unknown, path: string | undefined, overrides: readonly Override[], locate: Locate): ConfigIssue[] {
   const outbound = (config as { outbound?: Record<string, unknown> }).outbound;
   const issues: ConfigIssue[] = [];
   for (const list of ['allow', 'deny'] as const) {
     const entries = outbound?.[list];
     if (!Array.isArray(entries)) continue;
-    const fromEnv = envFor(['outbound', list], env);
+    const fromEnv = overrideFor(['outbound', list], overrides);
     entries.forEach((entry: unknown, i) => {
       const problem = typeof entry === 'string' ? cidrProblem(entry) : null;
       if (!problem) return;
@@ -178,14 +214,12 @@ function readYaml(path: string): { raw: Record<string, unknown>; locate: Locate 
   return { raw: value as Record<string, unknown>, locate };
 }
 
-function applyEnv(raw: Record<string, unknown>, env: Env, issues: ConfigIssue[]): void {
-  for (const [name, path, kind] of ENV_OVERRIDES) {
-    const text = env[name];
-    if (text === undefined || text === '') continue;
+function applyOverrides(raw: Record<string, unknown>, overrides: readonly Override[], issues: ConfigIssue[]): void {
+  for (const { source, path, kind, text } of overrides) {
     let value: string | number | string[] = text;
     if (kind === 'integer') {
       if (!/^\d+$/.test(text.trim())) {
-        issues.push({ source: `env ${name}`, field: path.join('.'), message: `expected an integer, got "${text}"` });
+        issues.push({ source, field: path.join('.'), message: `expected an integer, got "${text}"` });
         continue;
       }
       value = Number(text.trim());
@@ -205,12 +239,18 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1] as string] = value;
 }
 
-function envFor(segments: string[], env: Env): string | undefined {
+/** Where the value at `segments` came from, when an override set it. */
+function overrideFor(segments: string[], overrides: readonly Override[]): string | undefined {
   const key = segments.join('.');
-  for (const [name, path] of ENV_OVERRIDES) {
-    if (path.join('.') === key && env[name]) return `env ${name}`;
-  }
-  return undefined;
+  return overrides.findLast((o) => o.path.join('.') === key)?.source;
+}
+
+/** TypeBox says "Expected union value" for a wrong enum value; name the values allowed instead. */
+function schemaMessage(error: ValueError): string {
+  const members = (error.schema as { anyOf?: unknown[] }).anyOf;
+  const allowed = members?.map((m) => (m as { const?: unknown }).const);
+  if (!allowed?.length || allowed.some((v) => v === undefined)) return error.message;
+  return `expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(error.value)}`;
 }
 
 /** TypeBox reports a failing union once per member; one line per field is enough. */

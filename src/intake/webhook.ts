@@ -58,6 +58,9 @@ export function reportUrl(externalUrl: string, fingerprint: string): string {
 
 /** POST /webhook: OnCallM's contract, made durable, authenticated and rate limited. */
 export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
+  // Notifications are JSON: Fastify's text/plain parser would hand the validator a string
+  // and answer 400, where the contract is 415 for anything but application/json.
+  app.removeContentTypeParser('text/plain');
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.post(

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
@@ -58,6 +58,49 @@ function loadPg(): typeof pg {
   // BIGINT (epoch milliseconds, ids) fits a double until year 287396; read it as a number.
   lib.types.setTypeParser(20, (value) => Number(value));
   return lib;
+}
+
+/**
+ * Whether the database can be used, without writing anything: PostgreSQL answers a query,
+ * or the SQLite file's directory (or the nearest one that exists) is writable. Returns
+ * what is wrong, or null.
+ */
+export async function databaseProblem(url: string, dataDir: string): Promise<string | null> {
+  if (isPostgresUrl(url)) return postgresProblem(url);
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : `${dataDir}/alertwire.db`;
+  let dir = dirname(resolve(file));
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    accessSync(dir, constants.W_OK);
+    return null;
+  } catch {
+    return `cannot write the SQLite database ${file}: ${dir} is not writable`;
+  }
+}
+
+async function postgresProblem(url: string): Promise<string | null> {
+  const client = new (loadPg().Client)({ connectionString: url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (error) {
+    return `cannot reach PostgreSQL at ${redactedUrl(url)}: ${error instanceof Error ? error.message || error.name : String(error)}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
 }
 
 export function isPostgresUrl(url: string): boolean {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -355,6 +355,47 @@ describe('scale action against a Kubernetes API server', () => {
       assert.deepEqual([outcome.decision, outcome.transient, outcome.target], ['failed', false, 'deployment/prod/web@fake-wrong-token']);
       assert.match(outcome.reason, /unauthorized/);
       assert.equal(kube.getReplicas(web), 2);
+    });
+
+    it('picks up a kubeconfig fixed after a refused token, without a restart or a save', async () => {
+      kube.setReplicas(web, 2);
+      const dir = mkdtempSync(join(tmpdir(), 'scale-test-'));
+      const kubeconfig = join(dir, 'kubeconfig');
+      const good = readFileSync(kube.kubeconfigPath(), 'utf8');
+      writeFileSync(kubeconfig, good.replaceAll(kube.token, 'a-stale-token'));
+      try {
+        const r = receiver({}, deps('fake', kubeconfig));
+        const refused = await r.fire();
+        assert.deepEqual([refused.decision, refused.transient], ['failed', false]);
+        assert.match(refused.reason, /unauthorized/);
+        writeFileSync(kubeconfig, good);
+        const fixed = await r.fire();
+        assert.equal(fixed.decision, 'applied', fixed.reason);
+        assert.equal(kube.getReplicas(web), 3);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('picks up a rotated token in the kubeconfig file after a success', async () => {
+      kube.setReplicas(web, 2);
+      const dir = mkdtempSync(join(tmpdir(), 'scale-test-'));
+      const kubeconfig = join(dir, 'kubeconfig');
+      const good = readFileSync(kube.kubeconfigPath(), 'utf8');
+      writeFileSync(kubeconfig, good);
+      try {
+        const r = receiver({}, deps('fake', kubeconfig));
+        assert.equal((await r.fire()).decision, 'applied');
+        // The token the client holds stops working, and the file gets a new one.
+        const original = kube.token;
+        kube.rotateToken('rotated-token');
+        writeFileSync(kubeconfig, good.replaceAll(original, 'rotated-token').concat('\n'));
+        const next = await r.after(3600).fire();
+        assert.equal(next.decision, 'applied', next.reason);
+        assert.equal(kube.getReplicas(web), 4);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('fails for good when the kubeconfig lacks the configured context', async () => {

@@ -1,7 +1,7 @@
 /** /api/v1/deliveries: the log with filters, an attempt's detail, redelivery, and recovery since a time. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventually } from '../support/app.js';
+import { ADMIN_TOKEN, eventually } from '../support/app.js';
 import { DIALECTS } from '../support/dialects.js';
 import { call, createContactPoint, deliveries, notification, postAlerts } from '../notify/api.js';
 import { withApp } from '../notify/harness.js';
@@ -55,8 +55,12 @@ for (const dialect of DIALECTS) {
           const ds = await deliveries(app);
           return ds[0]?.state === 'delivered' ? ds : undefined;
         });
-        const r = await call<{ state: string }>(app, 'POST', `/api/v1/deliveries/${d?.id}/redeliver`);
-        assert.equal(r.status, 202);
+        // Labelled application/json with no body, as many HTTP clients send a body-less POST.
+        const r = await fetch(`${app.url}/api/v1/deliveries/${d?.id}/redeliver`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        });
+        assert.equal(r.status, 202, await r.clone().text());
         const [, second] = await s.waitFor(2);
         assert.equal(second?.headers['webhook-id'], first?.headers['webhook-id']);
         assert.equal(second?.body, first?.body);

@@ -91,6 +91,13 @@ describe('configuration', () => {
     assert.match(error.message, /set REDIS_URL/);
   });
 
+  it('lets --port, --host and --data-dir override the environment and the file', () => {
+    const file = yamlFile('server:\n  port: 7000\n  host: 10.0.0.1\ndata_dir: /var/lib/file\n');
+    const c = loadConfig(file, { ALERTWIRE_PORT: '7001' }, { port: '9999', host: '127.0.0.1', dataDir: '/tmp/flag' });
+    assert.deepEqual([c.server.port, c.server.host, c.data_dir], [9999, '127.0.0.1', '/tmp/flag']);
+    assert.equal(loadConfig(file, { ALERTWIRE_PORT: '7001' }).server.port, 7001);
+  });
+
   it('names file, line, column and field of a wrong value', () => {
     const file = yamlFile('server:\n  port: 8001\nrate_limit:\n  per_ip: lots\n');
     const error = configError(() => loadConfig(file, {}));

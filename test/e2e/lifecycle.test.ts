@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { makeTempDir, REPO_ROOT, startChildServer } from '../support/child-server.js';
 
@@ -51,6 +52,19 @@ describe('the server process', () => {
       assert.ok(!second.output().includes(credentials.webhook_token), 'tokens are not printed again');
     } finally {
       await second.cleanup();
+    }
+  });
+
+  it('started with npm start, stops on a SIGTERM to npm (what docker stop and Kubernetes send PID 1)', async () => {
+    const server = await startChildServer({ npmStart: true });
+    try {
+      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+      const exit = await Promise.race([server.kill('SIGTERM'), sleep(15_000).then(() => null)]);
+      assert.equal(exit?.code, 0, `npm start did not end on SIGTERM: ${server.output()}`);
+      await assert.rejects(fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) }), 'nothing answers once npm has exited');
+      assert.match(server.output(), /"signal":"SIGTERM","msg":"draining"/);
+    } finally {
+      await server.cleanup();
     }
   });
 

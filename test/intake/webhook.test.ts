@@ -202,6 +202,24 @@ describe('POST /webhook', () => {
       assert.equal(res.status, 415);
       assert.match(((await res.json()) as { detail: string }).detail, /Content-Type/);
     });
+
+    it('415 for text/plain, JSON or not: notifications are application/json', async () => {
+      for (const body of ['not json', '{"alerts":[{"labels":{"alertname":"Plain"}}]}']) {
+        const res = await fetch(`${s.url}/webhook`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'text/plain' },
+          body,
+        });
+        assert.equal(res.status, 415, body);
+        assert.match(((await res.json()) as { detail: string }).detail, /send application\/json/);
+      }
+    });
+
+    it('400 naming the body for an empty application/json POST', async () => {
+      const res = await s.postWebhook('');
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as { detail: string }).detail, /^body: /);
+    });
   });
 
   describe('deduplication', () => {

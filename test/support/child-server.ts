@@ -33,6 +33,8 @@ export interface ChildServerOptions {
   env?: Record<string, string>;
   /** How long to wait for GET /ready to answer 200 (default 60 s). */
   readyTimeoutMs?: number;
+  /** `npm start`, as the README and container runtimes start it, instead of node on src/main.ts. */
+  npmStart?: boolean;
 }
 
 export interface ChildExit {
@@ -178,7 +180,8 @@ async function startOnce(options: ChildServerOptions, port: number): Promise<Chi
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+  const [command, args] = options.npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve']];
+  const child: ChildProcess = spawn(command, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -248,7 +251,8 @@ async function startOnce(options: ChildServerOptions, port: number): Promise<Chi
       if (/EADDRINUSE/.test(output)) throw new PortTaken(`port ${port} taken`);
       throw new Error(`alertwire exited before it was ready (${describeExit(status)}):\n${output}`);
     }
-    if ((await isReady(url)) && listensOn(child.pid, port)) return server;
+    // Under npm the listener is a grandchild of the child, so only its answer is checked.
+    if ((await isReady(url)) && (options.npmStart || listensOn(child.pid, port))) return server;
     if (Date.now() > deadline) {
       await server.cleanup();
       throw new Error(`alertwire was not ready within ${options.readyTimeoutMs ?? 60_000} ms:\n${tail.text()}`);

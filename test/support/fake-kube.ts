@@ -74,6 +74,8 @@ export interface FakeKube {
   url: string;
   token: string;
   /** Writes a kubeconfig whose current-context is `context` (default `fake`); it also holds a `fake-wrong-token` context. */
+  /** From now on only this token is accepted, as when a service account token is rotated. */
+  rotateToken(token: string): void;
   kubeconfigPath(context?: string): string;
   /** Creates the workload or changes its replicas (a write: the resourceVersion moves). */
   setReplicas(workload: FakeWorkload, replicas: number): void;
@@ -145,6 +147,9 @@ export async function startFakeKube(): Promise<FakeKube> {
     url,
     token: state.token,
     kubeconfigPath: (context = 'fake') => writeKubeconfig(dir, url, state.token, context),
+    rotateToken: (token) => {
+      state.token = token;
+    },
     setReplicas: (w, replicas) => state.write(w, replicas),
     getReplicas: (w) => state.workloads.get(key(w))?.replicas,
     resourceVersion: (w) => state.workloads.get(key(w))?.resourceVersion,
@@ -196,7 +201,7 @@ function writeKubeconfig(dir: string, url: string, token: string, context: strin
 }
 
 class FakeState {
-  readonly token = `fake-token-${Math.random().toString(36).slice(2)}`;
+  token = `fake-token-${Math.random().toString(36).slice(2)}`;
   readonly workloads = new Map<string, Stored>();
   readonly hpas: FakeHpa[] = [];
   readonly forbidden: ForbidRule[] = [];
