@@ -141,7 +141,7 @@ describe('the server process', () => {
   it('runs as `alertwire` through the package bin', () => {
     const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'alertwire.js'), '--help'], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /Usage: alertwire <command>/);
+    assert.match(r.stdout, /Usage: alertwire \[command\] \[options\]/);
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     assert.equal(pkg.bin.alertwire, 'bin/alertwire.js');
   });
