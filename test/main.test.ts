@@ -100,7 +100,7 @@ describe('alertwire (the command line)', () => {
     ] as const) {
       const r = alertwire([...args], { DATABASE_URL: url, ALERTWIRE_DATA_DIR: join(scratch(), 'data') });
       assert.equal(r.status, 1);
-      assert.match(r.stderr, new RegExp(`^${verb}:?\\n?.*cannot reach PostgreSQL at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:1/test: .*ECONNREFUSED`));
+      assert.match(r.stderr, new RegExp(`^${verb}:?\\n?.*cannot reach PostgreSQL at postgres://postgres:\\[redacted\\]@127\\.0\\.0\\.1:1/test: .*ECONNREFUSED`));
       assert.doesNotMatch(r.stderr, /hunter2|\n\s+at /);
     }
   });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { urlWithoutPassword } from '../store/database.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Config } from '../config/schema.js';
@@ -12,16 +13,6 @@ export interface SettingsApiDeps {
   dialect: string;
 }
 
-/** A URL with any password replaced, for showing connection strings. */
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '[redacted]';
-    return u.toString();
-  } catch {
-    return url ? '[set]' : '';
-  }
-}
 
 /** The settings the console shows: what is in effect, where it comes from, never a database password. */
 function settingsView(deps: SettingsApiDeps) {
@@ -36,7 +27,7 @@ function settingsView(deps: SettingsApiDeps) {
       tokenSource: config.auth.webhook_token ? 'alertwire.yaml' : 'generated',
     },
     adminTokenSource: config.auth.admin_token ? 'alertwire.yaml' : 'generated',
-    database: { dialect: deps.dialect, url: withoutPassword(config.database.url) },
+    database: { dialect: deps.dialect, url: urlWithoutPassword(config.database.url) },
     rateLimits: {
       perIp: config.rate_limit.per_ip,
       global: config.rate_limit.global,

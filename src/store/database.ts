@@ -86,20 +86,21 @@ async function postgresProblem(url: string): Promise<string | null> {
     await client.query('select 1');
     return null;
   } catch (error) {
-    return `cannot reach PostgreSQL at ${redactedUrl(url)}: ${error instanceof Error ? error.message || error.name : String(error)}`;
+    return `cannot reach PostgreSQL at ${urlWithoutPassword(url)}: ${error instanceof Error ? error.message || error.name : String(error)}`;
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-/** The URL without its password, for messages. */
-function redactedUrl(url: string): string {
+/** A connection URL with any password replaced, for messages and the settings page. */
+export function urlWithoutPassword(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    if (!u.password) return u.toString();
+    u.password = 'redacted';
+    return u.toString().replace(':redacted@', ':[redacted]@');
   } catch {
-    return 'the configured URL';
+    return url ? '[set]' : '';
   }
 }
 
