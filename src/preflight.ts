@@ -2,7 +2,8 @@
 // otherwise stop it halfway through start-up (contact point and receiver settings of
 // alertwire.yaml, knowledge-base files, the database). check-config runs the same checks
 // but the database's. Each problem is one issue, so all of them are reported at once.
-import { ReceiverInvalid, normalizeReceiver } from './actions/receiver.js';
+import { ReceiverInvalid } from './actions/receiver.js';
+import { provisionedReceiver } from './actions/receiver-service.js';
 import { loadKnowledgeBase } from './analysis/knowledge-base.js';
 import type { ConfigIssue } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -27,13 +28,12 @@ function contactPointIssues(config: Config, source: Source): ConfigIssue[] {
 
 function receiverIssues(config: Config, source: Source): ConfigIssue[] {
   return config.receivers.flatMap((input, i): ConfigIssue[] => {
-    if (!input.id || !input.token) return [{ source, field: `receivers[${i}]`, message: 'a provisioned receiver needs an id and a token' }];
     try {
-      normalizeReceiver(input);
+      provisionedReceiver(input, i);
       return [];
     } catch (error) {
       if (!(error instanceof ReceiverInvalid)) throw error;
-      return error.issues.map((issue) => ({ source, field: `receivers[${i}].${issue.field}`, message: issue.message }));
+      return error.issues.map((issue) => ({ source, field: issue.field, message: issue.message }));
     }
   });
 }

@@ -75,6 +75,15 @@ describe('alertwire (the command line)', () => {
     assert.equal(lines.length, 3);
   });
 
+  it('check-config checks provisioned receivers as provisioning would', () => {
+    const dir = scratch();
+    const file = join(dir, 'alertwire.yaml');
+    writeFileSync(file, 'receivers:\n  - id: scale-web\n    name: web\n    kind: http\n    action: { url: "http://127.0.0.1:9/x" }\n');
+    const r = alertwire(['check-config', '--config', file]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /alertwire\.yaml: receivers\[0\]: a provisioned receiver needs an id and a token$/m);
+  });
+
   it('names the allowed values of an enum', () => {
     const dir = scratch();
     const file = join(dir, 'alertwire.yaml');

@@ -97,27 +97,35 @@ export async function rotateToken(store: Store, id: string, overlapSeconds: numb
   return { record, token };
 }
 
+/**
+ * The `receivers[i]` entry of alertwire.yaml, checked and normalized; throws ReceiverInvalid
+ * with fields named `receivers[i].…`. Provisioning and the start-up checks both use it.
+ */
+export function provisionedReceiver(input: ReceiverInput, i: number): ReturnType<typeof normalizeReceiver> & { id: string; token: string } {
+  const { id, token } = input;
+  if (!id || !token) throw new ReceiverInvalid([{ field: `receivers[${i}]`, message: 'a provisioned receiver needs an id and a token' }]);
+  try {
+    return { ...normalizeReceiver(input), id, token };
+  } catch (error) {
+    if (!(error instanceof ReceiverInvalid)) throw error;
+    throw new ReceiverInvalid(error.issues.map((issue) => ({ ...issue, field: `receivers[${i}].${issue.field}` })));
+  }
+}
+
 /** Makes the stored provisioned receivers equal to the file's: created, replaced or removed. */
 export async function provisionReceivers(store: Store, box: SecretBox, inputs: readonly ReceiverInput[], now: number): Promise<void> {
   for (const [i, input] of inputs.entries()) {
-    if (!input.id || !input.token) throw new ReceiverInvalid([{ field: `receivers[${i}]`, message: 'a provisioned receiver needs an id and a token' }]);
-    let normalized: ReturnType<typeof normalizeReceiver>;
-    try {
-      normalized = normalizeReceiver(input);
-    } catch (error) {
-      if (!(error instanceof ReceiverInvalid)) throw error;
-      throw new ReceiverInvalid(error.issues.map((issue) => ({ ...issue, field: `receivers[${i}].${issue.field}` })));
-    }
-    const existing = await getReceiver(store, input.id);
-    if (existing && !existing.provisioned) throw new ReceiverConflict(`receiver "${input.id}" from alertwire.yaml clashes with one created through the API`);
+    const { id, token, ...normalized } = provisionedReceiver(input, i);
+    const existing = await getReceiver(store, id);
+    if (existing && !existing.provisioned) throw new ReceiverConflict(`receiver "${id}" from alertwire.yaml clashes with one created through the API`);
     const record: ReceiverRecord = {
-      id: input.id,
+      id,
       name: input.name,
       kind: normalized.kind,
       enabled: input.enabled,
       provisioned: true,
       settings: asStored(sealSecrets(normalized, normalized.kind, box)),
-      tokenHashes: [{ hash: hashToken(input.token), createdAt: existing?.createdAt ?? now, expiresAt: null }],
+      tokenHashes: [{ hash: hashToken(token), createdAt: existing?.createdAt ?? now, expiresAt: null }],
       createdAt: existing?.createdAt ?? now,
       updatedAt: Math.max(now, (existing?.updatedAt ?? 0) + 1),
       lastTriggeredAt: existing?.lastTriggeredAt ?? null,
