@@ -3,7 +3,8 @@ import type { ClientOptions } from 'openai';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AnalysisConfig } from '../config/analysis.js';
 import { loadOpenAi } from '../lazy-modules.js';
-import { CircuitBreaker } from './breaker.js';
+import { CircuitBreakers, MemoryCircuitLedger, type FailurePolicy } from '../outbound/circuit-breakers.js';
+import type { CircuitLedger } from '../store/circuits.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import { parseAnswer, type LlmAnalysis } from './llm-output.js';
 import { TokenBudget, type TokenLedger } from './token-budget.js';
@@ -23,6 +24,8 @@ type Sdk = { OpenAI: typeof OpenAI; client: OpenAI };
 type Failure = { outcome: 'timeout' | 'unreachable' | 'error' | 'invalid'; reason: string; reachable: boolean };
 
 const STATUS_TTL_MS = 60_000;
+/** The LLM endpoint's circuit, one for the deployment. */
+const LLM_CIRCUIT = 'llm';
 const PROBE_TIMEOUT_MS = 3000;
 
 /**
@@ -34,7 +37,8 @@ export class LlmAnalyst {
   /** Set when base_url is; the client itself is made on first use (memory at idle: openai is loaded then). */
   private readonly clientOptions: ClientOptions | null;
   private sdk: Promise<Sdk> | null = null;
-  private readonly breaker: CircuitBreaker;
+  private readonly breakers: CircuitBreakers;
+  private readonly circuit: FailurePolicy;
   private readonly limit: ConcurrencyLimit;
   private readonly budget: TokenBudget;
   private readonly tokens: Counter<'kind'>;
@@ -48,7 +52,7 @@ export class LlmAnalyst {
     registry: Registry,
     private readonly now: () => number,
     env: Readonly<Record<string, string | undefined>> = process.env,
-    ledger?: TokenLedger,
+    shared: { tokens?: TokenLedger; circuits?: CircuitLedger } = {},
   ) {
     this.clientOptions = config.base_url
       ? {
@@ -58,9 +62,10 @@ export class LlmAnalyst {
           maxRetries: 0,
         }
       : null;
-    this.breaker = new CircuitBreaker(config.breaker_failures, config.breaker_cooldown * 1000);
+    this.breakers = new CircuitBreakers(shared.circuits ?? new MemoryCircuitLedger());
+    this.circuit = { threshold: config.breaker_failures, cooldownMs: config.breaker_cooldown * 1000 };
     this.limit = new ConcurrencyLimit(config.max_concurrency);
-    this.budget = new TokenBudget(config.token_budget_per_hour, ledger);
+    this.budget = new TokenBudget(config.token_budget_per_hour, shared.tokens);
     this.tokens = new Counter({ name: 'alertwire_llm_tokens_total', help: 'Tokens used by LLM analyses, by kind (prompt, completion)', labelNames: ['kind'] as const, registers: [registry] });
     this.requests = new Counter({ name: 'alertwire_llm_requests_total', help: 'LLM analyses by outcome', labelNames: ['outcome'] as const, registers: [registry] });
     this.duration = new Histogram({ name: 'alertwire_llm_duration_seconds', help: 'Time per LLM completion', buckets: [0.5, 1, 2, 5, 10, 20, 40], registers: [registry] });
@@ -85,14 +90,15 @@ export class LlmAnalyst {
       const at = new Date(await this.budget.availableAt(estimate, now)).toISOString();
       return { state: 'skipped', reason: `the LLM token budget (${this.budget.limit} tokens per hour) is spent; it allows this analysis again at ${at}` };
     }
-    if (!this.breaker.admit(now)) {
+    const admission = await this.breakers.admit(LLM_CIRCUIT, this.circuit, now);
+    if (!admission.allowed) {
       this.requests.inc({ outcome: 'circuit_open' });
-      return { state: 'skipped', reason: `the LLM circuit is open after ${this.config.breaker_failures} consecutive failures; next attempt after ${new Date(this.breaker.reopensAt()).toISOString()}` };
+      return { state: 'skipped', reason: `the LLM circuit is open after ${this.config.breaker_failures} consecutive failures; next attempt after ${new Date(admission.retryAt).toISOString()}` };
     }
-    return this.limit.run(() => this.complete(options, prompt, estimate));
+    return this.limit.run(() => this.complete(options, prompt, estimate, admission.probe));
   }
 
-  private async complete(options: ClientOptions, prompt: { system: string; user: string }, estimate: number): Promise<LlmOutcome> {
+  private async complete(options: ClientOptions, prompt: { system: string; user: string }, estimate: number, probe: boolean): Promise<LlmOutcome> {
     let sdk: Sdk | null = null;
     let started = 0;
     try {
@@ -111,7 +117,7 @@ export class LlmAnalyst {
       });
       const usage = { prompt: completion.usage?.prompt_tokens ?? 0, completion: completion.usage?.completion_tokens ?? 0 };
       await this.account(usage, estimate);
-      this.breaker.success();
+      await this.breakers.record(LLM_CIRCUIT, this.circuit, 'success', this.now(), probe);
       this.last = { at: this.now(), reachable: true };
       const parsed = parseAnswer(completion.choices[0]?.message.content ?? '');
       const durationMs = Math.round(performance.now() - started);
@@ -125,7 +131,7 @@ export class LlmAnalyst {
     } catch (error) {
       const failure = this.classify(sdk?.OpenAI ?? null, error);
       this.requests.inc({ outcome: failure.outcome });
-      if (failure.outcome !== 'invalid') this.breaker.failure(this.now());
+      await this.breakers.record(LLM_CIRCUIT, this.circuit, failure.outcome === 'invalid' ? 'neutral' : 'failure', this.now(), probe);
       this.last = { at: this.now(), reachable: failure.reachable };
       return { state: 'failed', reason: failure.reason };
     }
@@ -158,7 +164,7 @@ export class LlmAnalyst {
     const options = this.clientOptions;
     if (!options) return 'disabled';
     const now = this.now();
-    if (this.breaker.isOpen(now)) return 'unreachable';
+    if ((await this.breakers.state(LLM_CIRCUIT, now)) === 'open') return 'unreachable';
     if (this.last && now - this.last.at < STATUS_TTL_MS) return this.last.reachable ? 'connected' : 'unreachable';
     this.probe ??= this.runProbe(options).finally(() => {
       this.probe = null;

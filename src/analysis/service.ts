@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { AnalysisConfig } from '../config/analysis.js';
 import type { JobKind } from '../jobs/runner.js';
+import { StoredCircuitLedger } from '../store/circuits.js';
 import { StoredTokenLedger } from '../store/llm-spend.js';
 import type { Store } from '../store/database.js';
 import { analyzeJobKind } from './analyze-job.js';
@@ -25,7 +26,10 @@ export async function createAnalysis(options: { config: AnalysisConfig; store: S
   const { config } = options;
   const redactor = new Redactor({ defaults: config.llm.redact_defaults, patterns: config.llm.redact_patterns });
   const kb = loadKnowledgeBase(config.knowledge_base);
-  const llm = new LlmAnalyst(config.llm, options.registry, options.now, process.env, new StoredTokenLedger(options.store));
+  const llm = new LlmAnalyst(config.llm, options.registry, options.now, process.env, {
+    tokens: new StoredTokenLedger(options.store),
+    circuits: new StoredCircuitLedger(options.store),
+  });
   const prometheus = config.prometheus.url || config.prometheus.use_generator_url
     ? {
         url: config.prometheus.url,

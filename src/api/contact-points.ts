@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../intake/errors.js';
-import type { CircuitState } from '../notify/breaker.js';
+import type { CircuitState } from '../outbound/circuit-breakers.js';
 import { ContactPointInputSchema, ContactPointPatchSchema } from '../notify/contact-point.js';
 import { ContactPointError, type ContactPointManager } from '../notify/manage.js';
 import type { LoadedContactPoint } from '../notify/registry.js';
@@ -20,7 +20,7 @@ import { attemptStats } from '../store/deliveries.js';
 export interface ContactPointApiDeps {
   store: Store;
   manager: ContactPointManager;
-  circuit: (id: string) => CircuitState;
+  circuit: (id: string) => Promise<CircuitState>;
   test: (cp: LoadedContactPoint, kind: TestKind, log: boolean) => Promise<TestResult>;
   now: () => number;
   /** Base URL of the templates' .ExternalURL in previews; default: the origin the request came to. */
@@ -68,7 +68,7 @@ async function viewWithStats(cp: LoadedContactPoint, deps: ContactPointApiDeps) 
       successRate24h: s.attempts === 0 ? null : s.successes / s.attempts,
       queueDepth: s.queued + s.paused,
       paused: s.paused,
-      circuit: deps.circuit(cp.id),
+      circuit: await deps.circuit(cp.id),
     },
   };
 }

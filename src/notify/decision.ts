@@ -1,8 +1,8 @@
+import type { AttemptOutcome, CircuitBreakers, FailurePolicy } from '../outbound/circuit-breakers.js';
 import type { DeliveryUpdate } from '../store/delivery-queue.js';
 import type { DeliveryRow, NewAttempt } from '../store/deliveries.js';
 import { renderFailure, type AttemptResult } from './attempt.js';
 import type { Attempts } from './attempt-thread.js';
-import type { CircuitBreakers } from './breaker.js';
 import type { NotifyMetrics } from './metrics.js';
 import type { LoadedContactPoint } from './registry.js';
 import { retryDelay } from './retry.js';
@@ -56,32 +56,42 @@ export async function decide(row: DeliveryRow, owner: string, cp: LoadedContactP
   const maxAgeMs = s.retry.maxAge * 1000;
   if (now - row.series_started_at > maxAgeMs) return giveUp(base, `gave up: no success within the max age of ${s.retry.maxAge} s`);
 
-  const breaker = deps.breakers.for(cp.id, s.circuitBreaker.failureThreshold, s.circuitBreaker.cooldown * 1000);
-  const admission = breaker.admit(now);
+  const circuit = circuitOf(cp);
+  const admission = await deps.breakers.admit(circuit.name, circuit.policy, now);
   if (!admission.allowed) {
     const retryAt = admission.retryAt + Math.round(Math.random() * 1000);
     // Circuit open: the endpoint keeps failing; the delivery waits for the breaker's probe.
     return { update: { ...base, next_attempt_at: retryAt } };
   }
+  const record = (outcome: AttemptOutcome) => deps.breakers.record(circuit.name, circuit.policy, outcome, deps.now(), admission.probe);
   let result: AttemptResult;
   try {
     result = await deps.attempts.attempt(cp, { id: row.id, body: row.body, contentType: row.content_type, notification: row.notification });
   } catch (error) {
     // Nothing reached the endpoint: a probe that was let through is not its verdict.
-    breaker.record('neutral', deps.now(), admission.probe);
+    await record('neutral');
     throw error;
   }
   if ('templateError' in result) {
-    breaker.record('neutral', deps.now(), admission.probe);
+    await record('neutral');
     return afterAttempt(row, cp, base, renderFailure(now, s.method, result.templateError, 'retry'), deps);
   }
   const { report, rendered } = result;
   const fresh: Partial<DeliveryUpdate> = rendered ? { body: rendered.body, content_type: rendered.contentType } : {};
-  const outcome = report.verdict === 'success' ? 'success' : report.verdict === 'retry' ? 'failure' : 'neutral';
-  breaker.record(outcome, deps.now(), admission.probe);
+  await record(report.verdict === 'success' ? 'success' : report.verdict === 'retry' ? 'failure' : 'neutral');
   deps.metrics.deliveries.inc({ contact_point: s.name, outcome: report.verdict });
   if (report.durationMs > 0) deps.metrics.duration.observe({ contact_point: s.name }, report.durationMs / 1000);
   return afterAttempt(row, cp, { ...base, ...fresh }, report, deps);
+}
+
+/** The name under which every replica keeps a contact point's circuit. */
+export function contactPointCircuit(id: string): string {
+  return `contact-point:${id}`;
+}
+
+function circuitOf(cp: LoadedContactPoint): { name: string; policy: FailurePolicy } {
+  const { failureThreshold, cooldown } = cp.settings.circuitBreaker;
+  return { name: contactPointCircuit(cp.id), policy: { threshold: failureThreshold, cooldownMs: cooldown * 1000 } };
 }
 
 function giveUp(base: DeliveryUpdate, reason: string): Decision {

@@ -10,9 +10,11 @@ import { purgeDeliveries, queueDepths, recordFinishedDelivery } from '../store/d
 import type { JobPlanner } from '../store/ingest.js';
 import type { SecretBox } from '../store/secrets.js';
 import { handOverCheckpoints, walCheckpointTarget } from '../store/wal-checkpoints.js';
+import { CircuitBreakers } from '../outbound/circuit-breakers.js';
+import { StoredCircuitLedger } from '../store/circuits.js';
 import { AttemptThread } from './attempt-thread.js';
 import { OAuthTokens } from './auth.js';
-import { CircuitBreakers } from './breaker.js';
+import { contactPointCircuit } from './decision.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { flushJobKind } from './flush-job.js';
 import { ContactPointManager } from './manage.js';
@@ -63,7 +65,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const registry = new ContactPointRegistry(store, deps.secrets);
   const transport = new Transport(deps.policy);
   const oauth = new OAuthTokens(transport);
-  const breakers = new CircuitBreakers();
+  const breakers = new CircuitBreakers(new StoredCircuitLedger(store));
   const sender = { transport, oauth, externalUrl: deps.externalUrl, templates: deps.templates, now };
   // Deliveries are sent from a thread of their own; test messages, rarer, from here.
   // On SQLite the thread also checkpoints the write-ahead log, which the attempt log fills fastest.
@@ -79,6 +81,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     transport.forget(id);
     oauth.invalidate(id);
     attempts.forget(id);
+    // A changed or deleted contact point starts with a closed circuit, as a fixed URL should.
+    void breakers.reset(contactPointCircuit(id));
   };
   const manager = new ContactPointManager({ store, secrets: deps.secrets, registry, now, wake: deps.wake, forget });
   const metrics = new NotifyMetrics(deps.metrics.registry, async () => {
@@ -128,7 +132,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     worker: new DeliveryWorker({ attempts, now, store, registry, breakers, metrics, ready }, { ...deps.delivery, log: deps.log }),
     async routes(scope) {
       scope.addHook('onRequest', async () => ready());
-      await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(id, now()), test, now, externalUrl: deps.externalUrl, templates: deps.templates });
+      await contactPointRoutes(scope, { store, manager, circuit: (id) => breakers.state(contactPointCircuit(id), now()), test, now, externalUrl: deps.externalUrl, templates: deps.templates });
       await deliveryRoutes(scope, { store, manager });
     },
     ready,

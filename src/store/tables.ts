@@ -138,6 +138,15 @@ export interface LlmTokenSpendTable {
   tokens: number;
 }
 
+export interface CircuitsTable {
+  name: string;
+  failures: number;
+  /** Epoch ms the circuit stays open until; 0 while closed. */
+  open_until: number;
+  /** Epoch ms a probe holds the circuit until; 0 when none is out. */
+  probe_until: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   occurrences: OccurrencesTable;
@@ -156,6 +165,7 @@ export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
   llm_token_spend: LlmTokenSpendTable;
+  circuits: CircuitsTable;
 }
 
 export type AlertRow = Selectable<AlertsTable>;

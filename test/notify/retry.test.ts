@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CircuitBreaker } from '../../src/notify/breaker.js';
 import { DEFAULT_RETRY_SCHEDULE } from '../../src/notify/contact-point.js';
 import { parseHttpDate, parseRetryAfter, RETRY_AFTER_CAP_MS, retryDelay, verdict } from '../../src/notify/retry.js';
 
@@ -104,40 +103,5 @@ describe('Retry-After as an HTTP-date (RFC 9110)', () => {
     ]) {
       assert.equal(parseRetryAfter(text, now), null, text);
     }
-  });
-});
-
-describe('circuit breaker', () => {
-  it('opens after consecutive failures, probes once after the cooldown, closes on success', () => {
-    const b = new CircuitBreaker(3, 1000);
-    for (let i = 0; i < 3; i++) {
-      assert.deepEqual(b.admit(0), { allowed: true, probe: false });
-      b.record('failure', 0, false);
-    }
-    assert.equal(b.state(10), 'open');
-    assert.deepEqual(b.admit(500), { allowed: false, retryAt: 1000 });
-    const probe = b.admit(1000);
-    assert.deepEqual(probe, { allowed: true, probe: true });
-    assert.equal(b.admit(1001).allowed, false, 'only one probe at a time');
-    b.record('success', 1100, true);
-    assert.equal(b.state(1100), 'closed');
-    assert.deepEqual(b.admit(1100), { allowed: true, probe: false });
-  });
-
-  it('reopens for another cooldown when the probe fails', () => {
-    const b = new CircuitBreaker(1, 1000);
-    b.record('failure', 0, false);
-    assert.equal(b.admit(1000).allowed, true);
-    b.record('failure', 1000, true);
-    assert.deepEqual(b.admit(1500), { allowed: false, retryAt: 2000 });
-  });
-
-  it('does not count answers that show the endpoint is alive (4xx)', () => {
-    const b = new CircuitBreaker(2, 1000);
-    b.record('failure', 0, false);
-    b.record('neutral', 0, false);
-    b.record('success', 0, false);
-    b.record('failure', 0, false);
-    assert.equal(b.state(0), 'closed');
   });
 });

@@ -8,6 +8,7 @@ import { sessions } from './0005_sessions.js';
 import { jobKinds } from './0006_job_kinds.js';
 import { deliveryQueue } from './0007_delivery_queue.js';
 import { settings } from './0008_settings.js';
+import { circuits } from './0009_circuits.js';
 
 /**
  * Versioned schema migrations, applied in name order at start. A released migration is never
@@ -23,6 +24,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '0006_job_kinds': jobKinds(dialect),
     '0007_delivery_queue': deliveryQueue(dialect),
     '0008_settings': settings(dialect),
+    '0009_circuits': circuits(dialect),
   };
 }
 
