@@ -1053,9 +1053,15 @@ export interface ScenarioResult extends LoadResult {
 async function drainTimes(server: BenchServer): Promise<Record<string, number | null>> {
   if (!server.unappliedJobs || !server.queueSize) return {};
   const t0 = performance.now();
+  const backlog = (await server.unappliedAlerts?.()) ?? null;
   const applied = await secondsUntilZero(() => server.unappliedJobs?.() ?? Promise.resolve(null), 60);
   const queue = await secondsUntilZero(() => server.queueSize?.() ?? Promise.resolve(null), 30);
-  return { applied_within_s: applied, queue_empty_within_s: queue === null ? null : round((performance.now() - t0) / 1000, 2) };
+  return {
+    unapplied_alerts_at_load_end: backlog,
+    applied_within_s: applied,
+    drain_alerts_per_s: backlog === null || applied === null || applied === 0 ? null : round(backlog / applied, 0),
+    queue_empty_within_s: queue === null ? null : round((performance.now() - t0) / 1000, 2),
+  };
 }
 
 /** Runs every configured scenario, each against a server fresh from `start`. */
@@ -1114,7 +1120,10 @@ export async function runScenarios(
       // Memory at the end of the load, as before the drain was measured: the drain runs analyses
       // of the whole backlog, which is another workload.
       peakAtLoadEnd = peakRssMb(server.pid);
+      // Profiled apart: what the backlog costs once requests stop is what the drain time measures.
+      if (settings.profile) await server.beginMeasure?.();
       drain = await drainTimes(server);
+      if (settings.profile) await server.endMeasure?.(`${label}-${scenario}-drain`);
     } catch (error) {
       await server.stop();
       throw error;
